@@ -1,0 +1,80 @@
+"""Settings: environment variables first, then ``.streamlit/secrets.toml`` ``[gangwen]``, then defaults.
+
+Read once per process (``get_settings``); tests call ``reset_settings`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+# District bounding box and centre (DESIGN.md §5), WGS-84.
+DISTRICT_NAME = "港闻区"
+DISTRICT_CENTER = (32.06, 120.83)
+DISTRICT_BBOX = {"lat_min": 31.99, "lat_max": 32.14, "lon_min": 120.73, "lon_max": 120.92}
+
+
+def _truthy(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _secrets() -> dict:
+    path = Path(os.environ.get("GANGWEN_SECRETS_FILE", SECRETS_FILE))
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    seed_demo: bool
+    photo_dir: Path
+    # Default deadline (days) implied by a finding's severity (domain.md: 一般 1, 较重 7, 严重 15).
+    deadline_days: dict[str, int] = field(default_factory=dict)
+    responsible_units: tuple[str, ...] = ()
+    # Cockpit targets for the red/yellow/green status of KPIs.
+    targets: dict[str, float] = field(default_factory=dict)
+    tiles: dict = field(default_factory=dict)
+    org_name: str = "港闻区政协办公室"
+    session_minutes: int = 480
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    secrets = _secrets()
+    app = secrets.get("gangwen", {})
+    default_db = f"sqlite:///{DATA_DIR / 'gangwen.db'}"
+    from gangwen_dash.domain import RESPONSIBLE_UNITS
+
+    return Settings(
+        database_url=os.environ.get("GANGWEN_DATABASE_URL") or app.get("database_url") or default_db,
+        seed_demo=_truthy(os.environ.get("GANGWEN_SEED_DEMO"), app.get("seed_demo", True)),
+        photo_dir=Path(os.environ.get("GANGWEN_PHOTO_DIR") or app.get("photo_dir") or DATA_DIR / "photos"),
+        deadline_days={"一般": 1, "较重": 7, "严重": 15, **app.get("deadline_days", {})},
+        responsible_units=tuple(app.get("responsible_units", RESPONSIBLE_UNITS)),
+        targets={
+            "inspections_per_month": 3.0,
+            "on_time_rate": 0.90,
+            "rectification_rate": 0.80,
+            "max_overdue": 0,
+            **app.get("targets", {}),
+        },
+        tiles={"provider": os.environ.get("GANGWEN_TILES") or "osm", **secrets.get("tiles", {})},
+        org_name=app.get("org_name", "港闻区政协办公室"),
+        session_minutes=int(app.get("session_minutes", 480)),
+    )
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,30 @@
+"""The page list, by role. app.py builds ``st.navigation`` from ``pages_for(role)``.
+
+Each entry: (file under pages/, title, url_path, icon, roles that see it). ``None`` as a role means
+"no sign-in configured yet": every page is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = ("chair", "inspector", "group_leader", "secretariat")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    url_path: str
+    icon: str
+    roles: tuple[str, ...] = ALL_ROLES
+    section: str = "看板"
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/dashboard.py", "驾驶舱", "dashboard", ":material/dashboard:"),
+]
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    return [p for p in PAGES if role is None or role in p.roles]
