@@ -46,3 +46,27 @@ def load_latest_data_date() -> date | None:
 def clear_read_caches() -> None:
     """Called after every successful write: cached reads may now be stale."""
     st.cache_data.clear()
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _groups(url: str):
+    from gangwen_dash.queries import reference
+
+    with read_session(get_engine(url)) as session:
+        return reference.groups(session)
+
+
+def load_groups():
+    return _groups(_url())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _streets(url: str):
+    from gangwen_dash.queries import reference
+
+    with read_session(get_engine(url)) as session:
+        return reference.streets(session)
+
+
+def load_streets():
+    return _streets(_url())

@@ -1,0 +1,83 @@
+"""Named periods (本周/本月/本年/自定义) and their compact URL form.
+
+URL form of a period (``?period=…``): ``2019-W46`` (ISO week), ``2019-11`` (month), ``2019`` (year) or
+``2019-11-01..2019-11-30`` (custom range). The same string is used by the CLI and the weekly pack.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from gangwen_dash.dates import DateFormatError, iso_week_label, parse_date, parse_iso_week
+from gangwen_dash.queries.kpis import Period
+
+MODES = {"week": "本周", "month": "本月", "year": "本年", "custom": "自定义"}
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class NamedPeriod:
+    mode: str
+    period: Period
+    token: str  # the URL form
+
+    @property
+    def label(self) -> str:
+        p = self.period
+        if self.mode == "week":
+            year, week, _ = p.start.isocalendar()
+            return f"{year}年第{week}周（{p.start:%m月%d日}—{p.end:%m月%d日}）"
+        if self.mode == "month":
+            return f"{p.start.year}年{p.start.month}月"
+        if self.mode == "year":
+            return f"{p.start.year}年"
+        return f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}"
+
+
+def week_of(day: date) -> NamedPeriod:
+    monday = day - timedelta(days=day.weekday())
+    return NamedPeriod("week", Period(monday, monday + timedelta(days=6)), iso_week_label(day))
+
+
+def month_of(day: date) -> NamedPeriod:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return NamedPeriod("month", Period(date(day.year, day.month, 1), date(day.year, day.month, last)),
+                       f"{day.year}-{day.month:02d}")
+
+
+def year_of(day: date) -> NamedPeriod:
+    return NamedPeriod("year", Period(date(day.year, 1, 1), date(day.year, 12, 31)), str(day.year))
+
+
+def custom(start: date, end: date) -> NamedPeriod:
+    if start > end:
+        raise DateFormatError("开始日期不能晚于结束日期")
+    return NamedPeriod("custom", Period(start, end), f"{start.isoformat()}..{end.isoformat()}")
+
+
+def of_mode(mode: str, anchor: date) -> NamedPeriod:
+    """本周/本月/本年 around ``anchor`` (the latest day with data, not necessarily today)."""
+    return {"week": week_of, "month": month_of, "year": year_of}.get(mode, week_of)(anchor)
+
+
+def parse_token(token: str) -> NamedPeriod:
+    """Parse the URL form; raises DateFormatError with a Chinese message."""
+    text = (token or "").strip()
+    if "W" in text.upper():
+        monday, _ = parse_iso_week(text)
+        return week_of(monday)
+    if ".." in text:
+        a, b = text.split("..", 1)
+        return custom(parse_date(a), parse_date(b))
+    m = _MONTH.match(text)
+    if m and 1 <= int(m[2]) <= 12:
+        return month_of(date(int(m[1]), int(m[2]), 1))
+    m = _YEAR.match(text)
+    if m and 1900 < int(m[1]) < 2200:
+        return year_of(date(int(m[1]), 1, 1))
+    raise DateFormatError(f"无法识别的时期“{text}”，示例：2019-W46、2019-11、2019 或 2019-11-01..2019-11-30")

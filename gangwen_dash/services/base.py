@@ -1,0 +1,139 @@
+"""The one door every write passes: actor, permission check, validation errors, audit row, versions.
+
+A service function takes an ``Actor`` and a pydantic command, opens ONE transaction with
+``write_session()``, checks permission with ``require()``, writes, appends an audit row with
+``audit()`` and returns. Any exception rolls the whole transaction back: nothing is half-saved.
+
+Errors meant for people carry Chinese messages:
+- ``ValidationFailed.errors`` maps a field name (the form's widget) to its message, so pages show
+  each message next to its field;
+- ``PermissionDenied`` says what the role may not do;
+- ``StaleEdit`` says who changed the record meanwhile and what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
+from gangwen_dash.models import AuditLog
+from gangwen_dash.services.permissions import can
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. ``group_id`` is the inspection group for inspectors and group leaders."""
+
+    user_id: int | None
+    username: str
+    role: str
+    group_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+SYSTEM = Actor(user_id=None, username="system", role="secretariat", display_name="系统")
+
+
+class ServiceError(Exception):
+    """Base for errors shown to users; ``str(exc)`` is a Chinese sentence."""
+
+
+class ValidationFailed(ServiceError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+class PermissionDenied(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class StaleEdit(ServiceError):
+    """The record changed since the form was opened (optimistic concurrency)."""
+
+    def __init__(self, message: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        self.changes = changes or {}
+        super().__init__(message)
+
+
+def require(actor: Actor, action: str, *, group_id: int | None = None) -> None:
+    """Raise PermissionDenied unless ``actor`` may do ``action`` (on a record of ``group_id``)."""
+    allowed, reason = can(actor.role, action, actor_group_id=actor.group_id, record_group_id=group_id)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def validation_errors(exc: ValidationError, messages: dict[str, str] | None = None) -> ValidationFailed:
+    """Turn a pydantic ValidationError into field → Chinese message.
+
+    Validators in our command models raise ``ValueError`` with Chinese text; pydantic prefixes it
+    with "Value error, ", which is stripped. Type errors on a field use ``messages[field]`` when given.
+    """
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "__root__"
+        msg = err.get("msg", "")
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif messages and field in messages:
+            msg = messages[field]
+        elif err["type"] == "missing":
+            msg = "此项为必填项"
+        else:
+            msg = f"格式不正确（{msg}）"
+        out.setdefault(field, msg)
+    return ValidationFailed(out)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj) -> dict[str, Any]:
+    """Column values of an ORM object, JSON-ready (for audit before/after)."""
+    mapper = sa_inspect(obj).mapper
+    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def audit(session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
+          before: dict | None = None, after: dict | None = None, *, at: datetime | None = None) -> None:
+    """Append one audit row in the caller's transaction."""
+    session.add(AuditLog(
+        at=at or datetime.now().replace(microsecond=0), user_id=actor.user_id, username=actor.username,
+        action=action, entity=entity, entity_id=entity_id,
+        before=json.loads(json.dumps(_jsonable(before), ensure_ascii=False)) if before is not None else None,
+        after=json.loads(json.dumps(_jsonable(after), ensure_ascii=False)) if after is not None else None,
+    ))
+
+
+def check_version(obj, expected_version: int, label: str = "该记录") -> None:
+    """Refuse a stale edit: the form was opened at ``expected_version`` but the row moved on."""
+    if obj.version != expected_version:
+        raise StaleEdit(
+            f"{label}已被他人修改（您打开时为第 {expected_version} 版，现为第 {obj.version} 版），"
+            "请刷新后查看最新内容再修改。"
+        )
+
+
+def bump_version(obj) -> None:
+    obj.version = (obj.version or 1) + 1

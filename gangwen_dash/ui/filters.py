@@ -1,0 +1,180 @@
+"""Shared filters (period, group, street): in the sidebar, kept across pages, mirrored in the URL.
+
+URL: ``?period=2019-W46&group=1&street=3`` (see ``gangwen_dash.periods`` for the period forms).
+A link with these parameters reproduces exactly what the chair saw. The canonical state lives in
+``st.session_state["filters.state"]`` (not in widget keys, which Streamlit drops on page switches);
+widgets are re-seeded from it on every page.
+
+Default period: the ISO week of the latest inspection (the demo is 2019), not today's week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from gangwen_dash import periods
+from gangwen_dash.dates import DateFormatError, iso_week_label
+from gangwen_dash.queries.kpis import Filters, Period
+from gangwen_dash.ui.loaders import load_groups, load_latest_data_date, load_streets
+
+STATE = "filters.state"
+URL_SEEN = "filters.url_seen"
+URL_KEYS = ("period", "group", "street")
+ALL = "全部"
+
+
+@dataclass(frozen=True)
+class FilterState:
+    named: periods.NamedPeriod
+    group_id: int | None
+    street_id: int | None
+    group_name: str = ALL
+    street_name: str = ALL
+
+    @property
+    def period(self) -> Period:
+        return self.named.period
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(self.group_id, self.street_id)
+
+    def caption(self) -> str:
+        return f"{self.named.label} · 督查组：{self.group_name} · 街道：{self.street_name}"
+
+
+def _anchor() -> date:
+    return load_latest_data_date() or date.today()
+
+
+def _url_state() -> dict | None:
+    params = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k)}
+    return params or None
+
+
+def _parse(params: dict, errors: list[str]) -> dict:
+    state = {"period": None, "group": None, "street": None}
+    if params.get("period"):
+        try:
+            state["period"] = periods.parse_token(params["period"]).token
+        except DateFormatError as exc:
+            errors.append(f"链接中的时期无效：{exc}")
+    for key in ("group", "street"):
+        value = params.get(key)
+        if value:
+            try:
+                state[key] = int(value)
+            except ValueError:
+                errors.append(f"链接中的{'督查组' if key == 'group' else '街道'}参数无效：{value}")
+    return state
+
+
+def _seed_widgets(named: periods.NamedPeriod, state: dict) -> None:
+    ss = st.session_state
+    ss["filters.mode"] = named.mode
+    ss["filters.week"] = named.token if named.mode == "week" else iso_week_label(named.period.end)
+    ss["filters.month"] = periods.month_of(named.period.end).token
+    ss["filters.year"] = named.period.end.year
+    ss["filters.range"] = (named.period.start, named.period.end)
+    ss["filters.group"] = state.get("group")
+    ss["filters.street"] = state.get("street")
+
+
+def filter_bar(*, show_street: bool = True) -> FilterState:
+    """Draw the filters in the sidebar and return the selection (also written to the URL)."""
+    ss = st.session_state
+    errors: list[str] = []
+    anchor = _anchor()
+    url = _url_state()
+    if url and url != ss.get(URL_SEEN):
+        parsed = _parse(url, errors)
+        ss[STATE] = {**ss.get(STATE, {}), **{k: v for k, v in parsed.items()}}
+        ss.pop("filters.seeded_for", None)
+    state = ss.setdefault(STATE, {"period": None, "group": None, "street": None})
+    named = periods.parse_token(state["period"]) if state.get("period") else periods.week_of(anchor)
+
+    # Re-seed widget values whenever the canonical state was not produced by these widgets.
+    if ss.get("filters.seeded_for") != (named.token, state.get("group"), state.get("street")):
+        _seed_widgets(named, state)
+
+    groups, streets = load_groups(), load_streets()
+    group_names = dict(zip(groups["id"], groups["name"], strict=True))
+    street_names = dict(zip(streets["id"], streets["name"], strict=True))
+    if ss.get("filters.group") not in group_names:
+        ss["filters.group"] = None
+    if ss.get("filters.street") not in street_names:
+        ss["filters.street"] = None
+
+    with st.sidebar:
+        st.subheader("筛选")
+        mode = st.segmented_control("时期", list(periods.MODES), format_func=periods.MODES.get,
+                                    key="filters.mode", width="stretch") or "week"
+        if mode == "week":
+            weeks = _week_options(anchor, ss.get("filters.week"))
+            token = st.selectbox("ISO 周", weeks, key="filters.week",
+                                 format_func=lambda t: periods.parse_token(t).label)
+            named = periods.parse_token(token)
+        elif mode == "month":
+            months = _month_options(anchor, ss.get("filters.month"))
+            token = st.selectbox("月份", months, key="filters.month",
+                                 format_func=lambda t: periods.parse_token(t).label)
+            named = periods.parse_token(token)
+        elif mode == "year":
+            years = sorted({anchor.year, anchor.year - 1, anchor.year - 2, ss.get("filters.year", anchor.year)},
+                           reverse=True)
+            named = periods.year_of(date(st.selectbox("年份", years, key="filters.year"), 1, 1))
+        else:
+            picked = st.date_input("日期范围", key="filters.range", format="YYYY-MM-DD")
+            if isinstance(picked, tuple | list) and len(picked) == 2:
+                named = periods.custom(picked[0], picked[1])
+            else:
+                st.caption("请选择结束日期")
+        group_id = st.selectbox("督查组", [None, *group_names], key="filters.group",
+                                format_func=lambda i: ALL if i is None else group_names[i])
+        street_id = None
+        if show_street:
+            street_id = st.selectbox("街道", [None, *street_names], key="filters.street",
+                                     format_func=lambda i: ALL if i is None else street_names[i])
+        for message in errors:
+            st.warning(message)
+
+    new_state = {"period": named.token, "group": group_id, "street": street_id}
+    ss[STATE] = new_state
+    ss["filters.seeded_for"] = (named.token, group_id, street_id)
+    url_params = {"period": named.token}
+    if group_id is not None:
+        url_params["group"] = str(group_id)
+    if street_id is not None:
+        url_params["street"] = str(street_id)
+    for key in URL_KEYS:
+        if key in url_params:
+            if st.query_params.get(key) != url_params[key]:
+                st.query_params[key] = url_params[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    ss[URL_SEEN] = url_params
+    return FilterState(named, group_id, street_id, group_names.get(group_id, ALL), street_names.get(street_id, ALL))
+
+
+def _week_options(anchor: date, current: str | None) -> list[str]:
+    """ISO weeks of the anchor's year up to the anchor, newest first (plus the current one)."""
+    start = date(anchor.year, 1, 1)
+    weeks = []
+    day = anchor
+    while day >= start:
+        weeks.append(iso_week_label(day))
+        day = date.fromordinal(day.toordinal() - 7)
+    if current and current not in weeks:
+        weeks.insert(0, current)
+    return weeks
+
+
+def _month_options(anchor: date, current: str | None) -> list[str]:
+    months = [f"{anchor.year}-{m:02d}" for m in range(anchor.month, 0, -1)]
+    months += [f"{anchor.year - 1}-{m:02d}" for m in range(12, 0, -1)]
+    if current and current not in months:
+        months.insert(0, current)
+    return months

@@ -1,0 +1,116 @@
+"""Real-browser fixtures: a live `streamlit run` server and Playwright driving Debian's Chromium.
+
+Chromium is /usr/bin/chromium (installed by `make test` through apt); Playwright's own browser
+download is never used. Screenshots go to tests/artifacts/ (kept by CI as artefacts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gangwen_dash.config import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("GANGWEN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, db_path: Path, photo_dir: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = f"sqlite:///{db_path}"
+        env = {**os.environ, "GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
+               "GANGWEN_SEED_DEMO": "0"}
+        self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy in 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(_templates, tmp_path_factory):
+    """A live app on a private copy of the demo database (SQLite)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    work = tmp_path_factory.mktemp("e2e")
+    db_path = work / "demo.db"
+    shutil.copyfile(_templates("sqlite", "demo"), db_path)
+    server = AppServer(db_path, work / "photos")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def requests_seen():
+    return []
+
+
+@pytest.fixture
+def page(browser, requests_seen):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    pg = context.new_page()
+    pg.on("request", lambda req: requests_seen.append(req.url))
+    yield pg
+    context.close()
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has finished the current script run (as Streamlit's own e2e suite does)."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    page.wait_for_timeout(150)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
