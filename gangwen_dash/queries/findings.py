@@ -1,0 +1,110 @@
+"""Findings (问题) aggregated for the cockpit, the rectification analysis and the weekly pack.
+
+Definitions follow ``gangwen_dash.queries.kpis`` exactly (period semantics, "closed by the period's
+end", overdue via ``kpis.overdue_condition``), so every figure here adds up to the KPI cards:
+``by_category(...).findings.sum() == kpis(...).findings`` and ``len(overdue_list(as_of=end))`` equals
+``kpis(...).findings_overdue``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from gangwen_dash import domain
+from gangwen_dash.models import Finding, InspectionGroup, Site, Street
+from gangwen_dash.queries.kpis import Filters, Period, _scoped, overdue_condition
+
+BY_CATEGORY_COLUMNS = ["category", "label", "findings", "closed", "overdue"]
+BY_STREET_COLUMNS = ["street_id", "street", "findings", "closed", "overdue"]
+OVERDUE_COLUMNS = ["finding_id", "site", "street", "group", "category", "severity", "description",
+                   "responsible_unit", "due_date", "days_overdue"]
+
+
+def category_label(category: str) -> str:
+    """"S2 物料堆放100%覆盖" for checklist items, the category itself otherwise."""
+    item = domain.CHECKLIST_ITEMS.get(category)
+    return f"{category} {item}" if item else category
+
+
+def _sum(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _period_counts(period: Period):
+    """(found, closed by end, overdue as of end) expressions over findings found in ``period``."""
+    closed_by_end = and_(Finding.closed_at.is_not(None), Finding.closed_at < period.end_dt)
+    return func.count(), _sum(closed_by_end), _sum(overdue_condition(period.end))
+
+
+def _in_period(stmt, period: Period):
+    return stmt.where(Finding.found_at >= period.start_dt, Finding.found_at < period.end_dt)
+
+
+def by_category(session: Session, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
+    """Findings of the period per category (in ``domain.FINDING_CATEGORIES`` order; only categories found).
+
+    ``closed``: of those, closed by the period's end; ``overdue``: of those, overdue as of the period's end.
+    """
+    stmt = _in_period(select(Finding.category, *_period_counts(period)), period).group_by(Finding.category)
+    rows = session.execute(_scoped(stmt, Finding, filters)).all()
+    order = {c: i for i, c in enumerate(domain.FINDING_CATEGORIES)}
+    data = [(c, category_label(c), int(n), int(closed), int(overdue))
+            for c, n, closed, overdue in sorted(rows, key=lambda r: order.get(r[0], len(order)))]
+    return pd.DataFrame(data, columns=BY_CATEGORY_COLUMNS)
+
+
+def by_street(session: Session, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
+    """Findings of the period per street of the site (only streets with findings), most findings first."""
+    stmt = (
+        select(Street.id, Street.name, *_period_counts(period))
+        .select_from(Finding)
+        .join(Site, Site.id == Finding.site_id)
+        .join(Street, Street.id == Site.street_id)
+        .group_by(Street.id, Street.name)
+    )
+    if filters.group_id is not None:
+        stmt = stmt.where(Finding.group_id == filters.group_id)
+    if filters.street_id is not None:
+        stmt = stmt.where(Site.street_id == filters.street_id)
+    rows = session.execute(_in_period(stmt, period)).all()
+    data = [(int(i), name, int(n), int(c), int(o)) for i, name, n, c, o in rows]
+    df = pd.DataFrame(data, columns=BY_STREET_COLUMNS)
+    return df.sort_values(["findings", "street_id"], ascending=[False, True], ignore_index=True)
+
+
+def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
+                 limit: int | None = None) -> pd.DataFrame:
+    """Findings overdue as of the end of ``as_of`` (``kpis.overdue_condition``), longest overdue first.
+
+    ``days_overdue`` = ``as_of - due_date`` in days (due yesterday and still open: 1).
+    """
+    stmt = (
+        select(Finding.id, Site.name, Street.name, InspectionGroup.name, Finding.category, Finding.severity,
+               Finding.description, Finding.responsible_unit, Finding.due_date)
+        .select_from(Finding)
+        .join(Site, Site.id == Finding.site_id)
+        .join(Street, Street.id == Site.street_id)
+        .join(InspectionGroup, InspectionGroup.id == Finding.group_id)
+        .where(overdue_condition(as_of))
+        .order_by(Finding.due_date, Finding.id)
+    )
+    stmt = _scoped(stmt, Finding, filters)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = session.execute(stmt).all()
+    data = [(*r[:8], _as_date(r[8]), (as_of - _as_date(r[8])).days) for r in rows]
+    return pd.DataFrame(data, columns=OVERDUE_COLUMNS)
+
+
+def overdue_count(session: Session, as_of: date, filters: Filters = Filters()) -> int:
+    """Number of rows ``overdue_list`` would return without a limit."""
+    stmt = _scoped(select(func.count()).select_from(Finding).where(overdue_condition(as_of)), Finding, filters)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
