@@ -1,16 +1,41 @@
-"""Entry point: page config and navigation built from the user's role."""
+"""Entry point: page config, sign-in gate, and navigation built from the signed-in user's role."""
 
 import streamlit as st
 
+from gangwen_dash.domain import ROLE_LABELS
 from gangwen_dash.ui import text
+from gangwen_dash.ui.auth import JUST_SIGNED_IN, MUST_CHANGE, sign_out, touch_or_expire
 from gangwen_dash.ui.navigation import pages_for
+from gangwen_dash.ui.session import current_actor
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
 
-role = st.session_state.get("auth.role")
+touch_or_expire()
+actor = current_actor()
+
+if actor is None or st.session_state.get(MUST_CHANGE):
+    st.navigation([st.Page("pages/login.py", title="登录", url_path="login", icon=":material/login:")],
+                  position="hidden").run()
+    st.stop()
+
+
+def _sign_out() -> None:
+    sign_out("您已退出登录")
+    st.rerun()
+
+
 sections: dict[str, list] = {}
-for spec in pages_for(role):
+for i, spec in enumerate(pages_for(actor.role)):
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon)
+        st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon, default=i == 0)
     )
-st.navigation(sections).run()
+sections.setdefault("账号", []).append(
+    st.Page(_sign_out, title="退出登录", url_path="logout", icon=":material/logout:")
+)
+with st.sidebar:
+    st.caption(f"{actor.label}（{ROLE_LABELS.get(actor.role, actor.role)}）")
+current = st.navigation(sections)
+if st.session_state.pop(JUST_SIGNED_IN, False):
+    # The browser is still on the login page's URL: go to this role's first page.
+    st.switch_page(next(iter(sections.values()))[0])
+current.run()

@@ -109,6 +109,17 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     page.wait_for_timeout(150)
 
 
+def login(page, base_url: str, username: str = "chair", password: str = "gangwen-2019") -> None:
+    """Open the app and sign in through the real login form (demo accounts, see README)."""
+    page.goto(f"{base_url}/")
+    wait_for_app(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    wait_for_app(page)
+    page.get_by_text("退出登录").first.wait_for(timeout=30_000)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

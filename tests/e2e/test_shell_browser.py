@@ -2,12 +2,11 @@
 
 from urllib.parse import urlparse
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import login, screenshot
 
 
 def test_overview_renders_in_chromium_without_outside_requests(app_server, page, requests_seen):
-    page.goto(f"{app_server.url}/")
-    wait_for_app(page)
+    login(page, app_server.url, "chair")
     page.get_by_text("督查次数").first.wait_for(timeout=30_000)
     assert page.get_by_text("32 次").first.is_visible()
     screenshot(page, "overview")
