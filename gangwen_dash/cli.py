@@ -22,7 +22,7 @@ class CliError(Exception):
 
 
 # Modules that contribute subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli",)
 
 
 def _period(args):

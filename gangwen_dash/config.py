@@ -48,6 +48,8 @@ class Settings:
     tiles: dict = field(default_factory=dict)
     org_name: str = "港闻区政协办公室"
     session_minutes: int = 480
+    # Weekly pack 第N期: N = ISO week number + this offset (e.g. when numbering started mid-year).
+    weekly_issue_offset: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +75,7 @@ def get_settings() -> Settings:
         tiles={"provider": os.environ.get("GANGWEN_TILES") or "osm", **secrets.get("tiles", {})},
         org_name=app.get("org_name", "港闻区政协办公室"),
         session_minutes=int(app.get("session_minutes", 480)),
+        weekly_issue_offset=int(os.environ.get("GANGWEN_WEEKLY_ISSUE_OFFSET") or app.get("weekly_issue_offset", 0)),
     )
 
 

@@ -1,0 +1,44 @@
+"""``python -m gangwen_dash report --week 2019-W46 --out DIR``: the weekly meeting pack's three files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def cmd_report(args) -> int:
+    from gangwen_dash.cli import CliError
+    from gangwen_dash.dates import DateFormatError, parse_iso_week
+    from gangwen_dash.db import check_connection
+    from gangwen_dash.reports.export import FORMATS, export_week
+    from gangwen_dash.reports.render import RenderError
+
+    try:
+        parse_iso_week(args.week)
+    except DateFormatError as exc:
+        raise CliError(str(exc)) from None
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise CliError(f"未知的输出格式 {','.join(unknown) or '（空）'}，可选 png,pdf,xlsx")
+    check_connection()
+    try:
+        done = export_week(args.week, Path(args.out), formats)
+    except RenderError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"无法写入输出目录 {args.out}：{exc.strerror or exc}") from None
+    pack = done.pack
+    state = "" if pack.has_data else "（本周无督查数据，已生成说明“本周无督查记录”的周报）"
+    print(f"{pack.title} 第{pack.issue_no}期 {pack.iso_week}（{pack.date_range}）{state}")
+    for path in done.files.values():
+        print(f"  {path}")
+    print(f"用时 {done.seconds:.1f} 秒")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="生成某一 ISO 周的周报（PNG、PDF、XLSX）")
+    p.add_argument("--week", required=True, help="ISO 周，如 2019-W46")
+    p.add_argument("--out", required=True, help="输出目录（不存在则创建）")
+    p.add_argument("--formats", default="png,pdf,xlsx", help="逗号分隔：png,pdf,xlsx（默认全部）")
+    p.set_defaults(func=cmd_report)
