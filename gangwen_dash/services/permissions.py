@@ -25,6 +25,18 @@ MATRIX: dict[str, dict[str, str]] = {
     "finding.recheck": {"group_leader": GROUP_SCOPED},
     "draft.save": {"inspector": ANY, "group_leader": ANY, "secretariat": ANY},
     "weekly_note.save": {"secretariat": ANY},
+    # Secretariat management (services/records.py, services/users.py) and Excel exchange (exchange/).
+    "user.manage": {"secretariat": ANY},
+    "group.manage": {"secretariat": ANY},
+    "member.manage": {"secretariat": ANY},
+    "site.manage": {"secretariat": ANY},
+    "room.manage": {"secretariat": ANY},
+    "project.manage": {"secretariat": ANY},
+    "proposal.manage": {"secretariat": ANY},
+    "opinion.manage": {"secretariat": ANY},
+    "activity.manage": {"secretariat": ANY},
+    "data.import": {"secretariat": ANY},
+    "data.export": {"secretariat": ANY},
 }
 
 ACTION_LABELS = {
@@ -35,6 +47,17 @@ ACTION_LABELS = {
     "finding.recheck": "复查销号",
     "draft.save": "保存草稿",
     "weekly_note.save": "编辑周报下周安排",
+    "user.manage": "管理用户账号",
+    "group.manage": "管理督查组",
+    "member.manage": "管理委员信息",
+    "site.manage": "编辑工地信息",
+    "room.manage": "管理协商议事室",
+    "project.manage": "管理民生项目",
+    "proposal.manage": "管理提案",
+    "opinion.manage": "管理社情民意",
+    "activity.manage": "管理履职活动",
+    "data.import": "导入Excel台账",
+    "data.export": "导出Excel台账",
 }
 
 
