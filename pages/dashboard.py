@@ -1,42 +1,61 @@
-"""驾驶舱: headline figures of the latest year with data."""
-
-from datetime import date
+"""驾驶舱: KPI cards (环比, 年累计, target status), weekly trend, findings by category and street,
+group comparison and the overdue list for the period and filters in the sidebar (and the URL)."""
 
 import streamlit as st
 
-from gangwen_dash.labels import KPI_LABELS, KPI_UNITS
-from gangwen_dash.ui import text
-from gangwen_dash.ui.loaders import load_kpis, load_latest_data_date
+from gangwen_dash import charts, cockpit
+from gangwen_dash.config import get_settings
+from gangwen_dash.labels import KPI_LABELS
+from gangwen_dash.ui.analytics import load_cockpit, show_table
+from gangwen_dash.ui.filters import filter_bar
+from gangwen_dash.ui.loaders import load_latest_data_date
 
-st.title(text.APP_TITLE)
+st.title("驾驶舱")
 
-latest = load_latest_data_date()
-if latest is None:
+if load_latest_data_date() is None:
     st.info("数据库中还没有督查记录。机关可在“数据交换”导入台账，或运行 `python -m gangwen_dash seed-demo` 载入演示数据。")
     st.stop()
 
-year = latest.year
-figures = load_kpis(date(year, 1, 1), date(year, 12, 31))
-st.caption(f"{year} 年度（截至 {year}-12-31）")
+fs = filter_bar()
+data = load_cockpit(fs.period, fs.filters)
+st.caption(f"{fs.caption()} · 环比：{data.previous.start:%Y-%m-%d} 至 {data.previous.end:%Y-%m-%d}"
+           f" · 年累计：{data.ytd.start:%Y-%m-%d} 起")
 
-ROWS = (
-    ("inspections", "spot_checks", "routine_inspections", "member_participations"),
-    ("findings", "findings_closed", "findings_overdue", "rectification_rate", "on_time_rate"),
-    ("members", "groups", "sites_inspected", "rooms"),
-    ("projects", "projects_solved", "projects_in_progress", "proposals", "proposals_key"),
-    ("proposals_excellent", "opinions", "opinions_instructed"),
-)
+cards = cockpit.cards(data.kpis, data.kpis_previous, data.kpis_ytd, fs.period, get_settings().targets)
+for row in (cards[:4], cards[4:]):
+    for col, card in zip(st.columns(4), row, strict=False):
+        with col.container(border=True):
+            st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color, delta_description="环比",
+                      help=f"环比：与上一同长时期相比。{card.target_text}" if card.target_text else "环比：与上一同长时期相比。")
+            st.caption(card.ytd_text)
+            if card.status:
+                st.caption(f"{card.status_text}（{card.target_text}）")
 
+with st.expander("其他履职工作（本时期）", expanded=False):
+    other = ("rooms", "projects", "projects_solved", "proposals", "proposals_key", "opinions")
+    for col, key in zip(st.columns(len(other)), other, strict=True):
+        col.metric(KPI_LABELS[key], cockpit.fmt(key, data.kpis[key]))
 
-def _shown(key: str) -> str:
-    value = figures[key]
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1%}"
-    return f"{value} {KPI_UNITS.get(key, '')}".strip()
+st.altair_chart(charts.weekly_trend(data.trend), width="stretch")
 
+left, right = st.columns(2)
+with left:
+    if data.by_category.empty:
+        st.caption("本时期未发现问题")
+    else:
+        st.altair_chart(charts.findings_by_category(data.by_category), width="stretch")
+with right:
+    if data.by_street.empty:
+        st.caption("本时期各街道均未发现问题")
+    else:
+        st.altair_chart(charts.findings_by_street(data.by_street), width="stretch")
 
-for row in ROWS:
-    for col, key in zip(st.columns(len(row)), row, strict=True):
-        col.metric(KPI_LABELS[key], _shown(key), border=True)
+st.altair_chart(charts.group_comparison(data.groups), width="stretch")
+show_table(data.groups, ["group", "inspections", "member_participations", "findings", "closed", "closure_rate"],
+           key="dashboard.groups")
+
+st.subheader(f"逾期问题清单（截至 {fs.period.end:%Y-%m-%d}，共 {data.overdue_total} 个）")
+if data.overdue_total > len(data.overdue):
+    st.caption(f"按逾期天数排序，显示前 {len(data.overdue)} 个")
+show_table(data.overdue, ["site", "street", "group", "category", "description", "responsible_unit", "due_date",
+                          "days_overdue"], key="dashboard.overdue", empty="没有逾期问题")

@@ -22,6 +22,7 @@ def test_gate_then_overview_shows_2019_figures(demo_url):
     # follows it: tests/e2e/test_shell_browser.py); open the app afresh with the signed-in session.
     at = app_test()
     at.session_state["auth.actor"] = actor
+    at.query_params["period"] = "2019"  # the cockpit opens on the latest week; ask for the year
     at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["督查次数"] == "32 次"

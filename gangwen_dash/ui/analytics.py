@@ -1,0 +1,127 @@
+"""Cached loaders for the 看板 pages (驾驶舱, 督查整改, 项目进展, 履职活动).
+
+Every loader is keyed by the database URL (two databases in one process never share results), has a
+TTL and bounded entries, and returns aggregated rows only. ``clear_read_caches()`` in loaders.py clears
+all of ``st.cache_data`` after a write, these included.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from gangwen_dash.config import get_settings
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.queries.kpis import Filters, Period
+
+TTL = 300
+
+
+def _url() -> str:
+    return get_settings().database_url
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _cockpit(url: str, start: date, end: date, group_id: int | None, street_id: int | None):
+    from gangwen_dash.queries.cockpit import cockpit
+
+    with read_session(get_engine(url)) as session:
+        return cockpit(session, Period(start, end), Filters(group_id, street_id))
+
+
+def load_cockpit(period: Period, filters: Filters):
+    return _cockpit(_url(), period.start, period.end, filters.group_id, filters.street_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _rectification(url: str, start: date, end: date, group_id: int | None, street_id: int | None) -> dict:
+    from gangwen_dash.queries import rectification as r
+    from gangwen_dash.queries.kpis import kpis
+
+    period, filters = Period(start, end), Filters(group_id, street_id)
+    with read_session(get_engine(url)) as session:
+        return {
+            "kpis": kpis(session, period, filters).as_dict(),
+            "funnel": r.funnel(session, period, filters),
+            "outcomes": r.outcomes(session, period, filters),
+            "recheck": r.recheck_failures(session, period, filters),
+            "repeats": r.repeat_sites(session, period, filters),
+            "units": r.by_unit(session, period, filters),
+        }
+
+
+def load_rectification(period: Period, filters: Filters) -> dict:
+    return _rectification(_url(), period.start, period.end, filters.group_id, filters.street_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
+    from gangwen_dash.queries import projects as p
+
+    period = Period(start, end)
+    with read_session(get_engine(url)) as session:
+        satisfaction, rate = p.proposals_satisfaction(session, period)
+        return {
+            "status": p.project_status(session, period, street_id),
+            "by_street": p.projects_by_street(session, period, street_id),
+            "by_room": p.projects_by_room(session, period, street_id),
+            "stages": p.proposals_by_stage(session, period),
+            "results": p.proposals_by_result(session, period),
+            "satisfaction": satisfaction,
+            "satisfaction_rate": rate,
+            "key": p.key_proposals(session, period),
+            "excellent": p.excellent_proposals(session, period),
+            "overdue_replies": p.overdue_replies(session, period),
+            "late_replies": p.late_replies(session, period),
+        }
+
+
+def load_projects(period: Period, street_id: int | None) -> dict:
+    return _projects(_url(), period.start, period.end, street_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _activities(url: str, start: date, end: date, group_id: int | None) -> dict:
+    from gangwen_dash.queries import activities as a
+
+    period = Period(start, end)
+    with read_session(get_engine(url)) as session:
+        members = a.member_participation(session, period, group_id)
+        return {
+            "by_kind": a.by_kind(session, period),
+            "by_month": a.by_month(session, period),
+            "members": members,
+            "summary": a.participation_summary(members),
+        }
+
+
+def load_activities(period: Period, group_id: int | None) -> dict:
+    return _activities(_url(), period.start, period.end, group_id)
+
+
+# Chinese column headings for the tables the pages show.
+COLUMN_LABELS = {
+    "site": "工地", "street": "街道", "group": "督查组", "category": "类别", "label": "问题类别",
+    "severity": "严重程度", "description": "问题描述", "responsible_unit": "责任单位", "due_date": "整改期限",
+    "days_overdue": "逾期天数", "findings": "发现问题", "closed": "已销号", "overdue": "逾期未整改",
+    "inspections": "督查次数", "member_participations": "参与委员人次", "closure_rate": "整改完成率",
+    "repeats": "重复发现次数", "last_found": "最近发现", "avg_days_to_close": "平均销号天数",
+    "room": "协商议事室", "room_kind": "类型", "projects": "项目数", "solved": "已解决", "in_progress": "推进中",
+    "number": "编号", "title": "标题", "lead_chair": "领衔主席", "stage": "办理阶段", "handling_unit": "承办单位",
+    "progress": "进展", "proposer": "提案人", "result_code": "办理结果", "assigned_on": "交办日期",
+    "reply_due": "答复期限", "member": "委员", "sector": "界别", "activities": "参加活动", "total": "合计",
+    "kind": "类型", "month": "月份", "week": "周次", "finding_id": "问题编号",
+}
+
+
+def show_table(df, columns: list[str], *, key: str, height: int | str = "auto", empty: str = "暂无数据") -> None:
+    """A read-only table of ``columns`` with Chinese headings (rates as percentages)."""
+    if df.empty:
+        st.caption(empty)
+        return
+    config = {c: st.column_config.Column(COLUMN_LABELS.get(c, c)) for c in columns}
+    if "closure_rate" in columns:
+        config["closure_rate"] = st.column_config.ProgressColumn("整改完成率", min_value=0.0, max_value=1.0,
+                                                                 format="percent")
+    st.dataframe(df[columns], column_config=config, hide_index=True, width="stretch", height=height, key=key)

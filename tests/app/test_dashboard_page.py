@@ -1,0 +1,80 @@
+"""驾驶舱 under AppTest with the 2019 demo (both engines): figures, filters from the URL, default period."""
+
+from datetime import date
+
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
+from gangwen_dash.db import read_session
+from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.reference import groups, streets
+from tests.support.apptest import app_test
+
+
+def _open(query: dict | None = None):
+    at = app_test("pages/dashboard.py")
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _metrics(at) -> dict:
+    return {m.label: m for m in at.metric}
+
+
+def test_year_2019_shows_the_review_figures(demo_url):
+    at = _open({"period": "2019"})
+    assert not at.exception
+    m = _metrics(at)
+    assert m["督查次数"].value == "32 次"
+    assert m["民生项目"].value == "78 个"
+    assert m["已解决"].value == "46 个"
+    assert m["提案"].value == "136 件"
+    assert m["协商议事室"].value == "75 个"
+    # 环比 against 2018 (no data): +32; overdue deltas use the inverse colour (more overdue = red).
+    assert m["督查次数"].delta == "+32"
+    assert m["逾期未整改"].delta.startswith("+") and m["逾期未整改"].delta != "+0"
+    assert m["逾期未整改"].proto.color == MetricProto.MetricColor.RED
+    assert m["督查次数"].proto.color == MetricProto.MetricColor.GREEN
+    assert any("年累计：32 次" in c.value for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == 4
+
+
+def test_default_period_is_latest_week_with_data(demo_url):
+    at = _open()
+    assert not at.exception
+    assert at.query_params["period"] == ["2019-W52"] or at.query_params["period"] == "2019-W52"
+    with read_session() as s:
+        k = kpis(s, Period(date(2019, 12, 23), date(2019, 12, 29)))
+    assert _metrics(at)["督查次数"].value == f"{k.inspections} 次"
+
+
+def test_url_filters_are_applied(demo_url):
+    with read_session() as s:
+        g = groups(s).iloc[1]
+        st_ = streets(s)
+        k_group = kpis(s, Period(date(2019, 1, 1), date(2019, 12, 31)), Filters(group_id=int(g["id"])))
+    at = _open({"period": "2019", "group": str(g["id"])})
+    assert not at.exception
+    assert _metrics(at)["督查次数"].value == f"{k_group.inspections} 次"
+    assert 0 < k_group.inspections < 32
+    assert at.selectbox(key="filters.group").value == int(g["id"])
+    # A street and a month
+    sid = int(st_.iloc[0]["id"])
+    with read_session() as s:
+        k_street = kpis(s, Period(date(2019, 11, 1), date(2019, 11, 30)), Filters(street_id=sid))
+    at = _open({"period": "2019-11", "street": str(sid)})
+    assert not at.exception
+    assert _metrics(at)["督查次数"].value == f"{k_street.inspections} 次"
+    assert at.selectbox(key="filters.street").value == sid
+    assert at.segmented_control(key="filters.mode").value == "month"
+
+
+def test_overdue_list_matches_the_overdue_card(demo_url):
+    at = _open({"period": "2019"})
+    with read_session() as s:
+        k = kpis(s, Period(date(2019, 1, 1), date(2019, 12, 31)))
+    assert _metrics(at)["逾期未整改"].value == f"{k.findings_overdue} 个"
+    table = at.dataframe[-1].value
+    assert len(table) == k.findings_overdue
+    assert list(table["days_overdue"]) == sorted(table["days_overdue"], reverse=True)
+    assert any(f"共 {k.findings_overdue} 个" in h.value for h in at.subheader)
