@@ -23,6 +23,9 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "驾驶舱", "dashboard", ":material/dashboard:"),
+    PageSpec("pages/map.py", "督查地图", "map", ":material/map:"),
+    PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:",
+             roles=("secretariat", "chair"), section="机关"),
 ]
 
 

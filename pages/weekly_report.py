@@ -1,0 +1,82 @@
+"""周报（会议模式）: the fixed 16:9 weekly meeting pack of one ISO week, its downloads and 下周安排."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
+from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
+from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
+from gangwen_dash.ui.loaders import clear_read_caches
+from gangwen_dash.ui.session import current_actor
+from gangwen_dash.ui.weekly import file_builder, load_latest_week, load_note, load_pack
+
+actor = current_actor()
+st.title("周报（会议模式）")
+
+latest = load_latest_week()
+if latest is None:
+    st.info("数据库中还没有督查记录，暂无可生成的周报。可运行 `python -m gangwen_dash seed-demo` 载入演示数据。")
+    st.stop()
+
+# ?week=2019-W46 in the URL opens that week (links, scheduled screenshots); the picker overrides it.
+default_monday = latest
+asked = st.query_params.get("week")
+if asked:
+    try:
+        default_monday = parse_iso_week(asked)[0]
+    except DateFormatError as exc:
+        st.error(f"链接中的周次无效：{exc}。已改为显示最近有数据的一周。")
+
+if "weekly.day" not in st.session_state:
+    st.session_state["weekly.day"] = default_monday
+left, right = st.columns([2, 3], vertical_alignment="bottom")
+day = left.date_input("周次（选择该周任意一天）", key="weekly.day", format="YYYY-MM-DD")
+monday = day - timedelta(days=day.weekday())
+week = iso_week_label(monday)
+st.query_params["week"] = week
+
+pack, fragment = load_pack(week)
+right.caption(f"第{pack.issue_no}期 · {week} · {pack.date_range}"
+              + ("" if pack.has_data else " · 本周无督查数据"))
+if not pack.has_data:
+    st.info(f"{week}（{pack.date_range}）没有督查记录和新发现的问题；周报照常生成，并注明本周无数据。")
+
+st.html(fragment)
+
+st.subheader("下载")
+cols = st.columns(3)
+for col, (fmt, label, mime) in zip(cols, (
+    ("png", "下载 PNG（1920×1080）", "image/png"),
+    ("pdf", "下载 PDF（A4 横版）", "application/pdf"),
+    ("xlsx", "下载 Excel 附表", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+), strict=True):
+    col.download_button(label, data=file_builder(week, fmt), file_name=f"{pack.file_stem}.{fmt}", mime=mime,
+                        key=f"weekly.download_{fmt}", on_click="ignore", icon=":material/download:",
+                        width="stretch")
+st.caption("文件在点击时生成（Chromium 渲染约需数秒）。")
+
+if actor is not None and actor.role == "secretariat":
+    st.subheader("编辑下周安排")
+    note = load_note(week)
+    with st.form(f"weekly.note_form.{week}"):
+        text = st.text_area("下周安排及建议", value=note.text, height=180, max_chars=MAX_LENGTH,
+                            key=f"weekly.plan.{week}", placeholder="例如：1. 对逾期问题集中回头看；2. ……")
+        field_error = st.empty()
+        submitted = st.form_submit_button("保存下周安排", type="primary")
+    if submitted:
+        try:
+            version = save_weekly_note(actor, week, text, note.version)
+        except ValidationFailed as exc:
+            field_error.error(exc.errors.get("text") or str(exc))
+        except (StaleEdit, PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            clear_read_caches()
+            st.session_state["weekly.saved"] = f"已保存 {week} 的下周安排（第 {version} 版）"
+            st.rerun()
+    saved = st.session_state.pop("weekly.saved", None)
+    if saved:
+        st.success(saved)
+    if note.updated_at:
+        st.caption(f"最后保存：{note.updated_at:%Y-%m-%d %H:%M}（第 {note.version} 版）")

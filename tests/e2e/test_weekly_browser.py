@@ -1,0 +1,36 @@
+"""周报 page in a real browser: the 16:9 pack is laid out, and a download builds a real PNG on click."""
+
+from io import BytesIO
+from urllib.parse import urlparse
+
+from PIL import Image
+
+from tests.e2e.conftest import login, screenshot, wait_for_app
+
+
+def test_weekly_page_shows_16_9_pack_and_downloads_png(app_server, page, requests_seen):
+    login(page, app_server.url, "admin")
+    # A reload would start a new (signed-out) session: navigate inside the app.
+    page.get_by_role("link", name="周报（会议模式）").click()
+    wait_for_app(page)
+    pack = page.locator(".wk-page")
+    pack.wait_for(timeout=30_000)
+    assert page.get_by_text("《港闻区政协扬尘管控民主监督工作周报》").first.is_visible()
+    assert page.get_by_text("第52期 · 2019-W52").first.is_visible()
+    # The template's CSS survived st.html's sanitiser: the pack is a 16:9 box, not unstyled text.
+    box = pack.bounding_box()
+    assert box and box["width"] > 400
+    assert abs(box["width"] / box["height"] - 16 / 9) < 0.02
+    assert "week=2019-W52" in page.url  # the latest week with data, linkable
+    screenshot(page, "weekly-page")
+
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="下载 PNG（1920×1080）").click()
+    download = info.value
+    assert download.suggested_filename == "weekly-2019-W52.png"
+    with open(download.path(), "rb") as fh:
+        img = Image.open(BytesIO(fh.read()))
+        assert img.size == (1920, 1080)
+
+    hosts = {urlparse(u).hostname for u in requests_seen if u.startswith("http")}
+    assert hosts <= {"127.0.0.1"}, hosts
