@@ -23,6 +23,11 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "驾驶舱", "dashboard", ":material/dashboard:"),
+    PageSpec("pages/rectification_analysis.py", "督查整改", "rectification", ":material/fact_check:"),
+    PageSpec("pages/projects.py", "项目进展", "projects", ":material/handshake:",
+             roles=("chair", "secretariat", "group_leader")),
+    PageSpec("pages/activities.py", "履职活动", "activities", ":material/groups:",
+             roles=("chair", "secretariat", "group_leader")),
     PageSpec("pages/map.py", "督查地图", "map", ":material/map:"),
     PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:",
              roles=("secretariat", "chair"), section="机关"),

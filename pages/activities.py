@@ -1,0 +1,38 @@
+"""履职活动: duty activities by type and month, and member participation (activities and inspections).
+Period and inspection group from the sidebar (and the URL); the group narrows the member table."""
+
+import streamlit as st
+
+from gangwen_dash import charts
+from gangwen_dash.domain import ACTIVITY_KINDS
+from gangwen_dash.ui.analytics import load_activities, show_table
+from gangwen_dash.ui.filters import filter_bar
+
+st.title("履职活动")
+fs = filter_bar(show_street=False)
+data = load_activities(fs.period, fs.group_id)
+st.caption(f"{fs.caption()} · 督查组筛选只作用于委员参与表")
+
+by_kind, summary = data["by_kind"], data["summary"]
+cols = st.columns(len(by_kind) + 1)
+cols[0].metric("履职活动", f"{int(by_kind['activities'].sum())} 次", border=True)
+for col, row in zip(cols[1:], by_kind.itertuples(index=False), strict=True):
+    col.metric(row.kind, f"{row.activities} 次", border=True)
+
+if by_kind["activities"].sum() == 0:
+    st.info("本时期没有履职活动记录。")
+else:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(charts.counts_bar(by_kind, "kind", "activities", "活动类型", "活动次数", "按类型",
+                                          horizontal=True), width="stretch")
+    with right:
+        st.altair_chart(charts.counts_bar(by_kind, "kind", "participations", "活动类型", "参与委员人次",
+                                          "参与人次（按类型）", horizontal=True, color=charts.GOOD), width="stretch")
+    st.altair_chart(charts.activities_by_month(data["by_month"], list(ACTIVITY_KINDS)), width="stretch")
+
+st.subheader("委员参与")
+st.caption(f"在册委员 {summary['members']} 人，本时期参加活动或督查的 {summary['members_active']} 人；"
+           f"活动 {summary['activity_participations']} 人次，督查 {summary['inspection_participations']} 人次")
+show_table(data["members"], ["member", "sector", "group", "activities", "inspections", "total"],
+           key="activities.members", height=400)

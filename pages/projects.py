@@ -1,0 +1,64 @@
+"""项目进展: livelihood projects by status, street and room; proposals by stage, result and satisfaction;
+key and excellent proposals; replies overdue (> 3 months). Period and street from the sidebar (and URL)."""
+
+import streamlit as st
+
+from gangwen_dash import charts
+from gangwen_dash.ui.analytics import load_projects, show_table
+from gangwen_dash.ui.filters import filter_bar
+
+st.title("项目进展")
+fs = filter_bar()
+data = load_projects(fs.period, fs.street_id)
+st.caption(f"{fs.caption()} · 民生项目按提出日期、提案按提交日期计入本时期；督查组筛选不适用于本页")
+
+status = dict(zip(data["status"]["status"], data["status"]["projects"], strict=True))
+total = sum(status.values())
+stages = data["stages"]
+proposals = int(stages["proposals"].sum())
+cols = st.columns(5)
+cols[0].metric("民生项目", f"{total} 个", border=True)
+cols[1].metric("已解决", f"{status['已解决']} 个", border=True)
+cols[2].metric("推进中", f"{status['推进中']} 个", border=True)
+cols[3].metric("提案", f"{proposals} 件", border=True)
+rate = data["satisfaction_rate"]
+cols[4].metric("满意率", "—" if rate is None else f"{rate:.1%}", border=True, help="（满意 + 基本满意）÷ 反馈数")
+
+st.header("有事好商量 · 民生项目")
+if total == 0:
+    st.info("本时期没有新提出的民生项目。")
+else:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(charts.projects_by(data["by_street"], "street", "街道", "各街道民生项目"), width="stretch")
+    with right:
+        st.altair_chart(charts.counts_bar(data["status"], "status", "projects", "状态", "项目数", "项目状态",
+                                          color=charts.GOOD), width="stretch")
+    show_table(data["by_room"], ["room", "street", "room_kind", "projects", "solved", "in_progress"],
+               key="projects.rooms", height=300)
+
+st.header("提案办理")
+if proposals == 0:
+    st.info("本时期没有提交的提案。")
+else:
+    left, mid, right = st.columns(3)
+    with left:
+        st.altair_chart(charts.counts_bar(stages, "stage", "proposals", "办理阶段", "提案数", "办理阶段"),
+                        width="stretch")
+    with mid:
+        st.altair_chart(charts.counts_bar(data["results"], "label", "proposals", "办理结果", "提案数", "办理结果（A/B/C）",
+                                          horizontal=True), width="stretch")
+    with right:
+        st.altair_chart(charts.satisfaction(data["satisfaction"]), width="stretch")
+
+st.subheader(f"重点提案（{len(data['key'])} 件）")
+show_table(data["key"], ["number", "title", "lead_chair", "stage", "handling_unit", "progress"],
+           key="projects.key", empty="本时期没有重点提案")
+st.subheader(f"优秀提案（{len(data['excellent'])} 件）")
+show_table(data["excellent"], ["number", "title", "proposer", "handling_unit", "stage", "result_code"],
+           key="projects.excellent", empty="本时期没有优秀提案")
+overdue = data["overdue_replies"]
+st.subheader(f"答复超期提案（交办满 3 个月未答复，截至 {fs.period.end:%Y-%m-%d}：{len(overdue)} 件）")
+st.caption(f"另有 {data['late_replies']} 件已答复但超过 3 个月")
+show_table(overdue, ["number", "title", "handling_unit", "stage", "assigned_on", "reply_due", "days_overdue"],
+           key="projects.overdue", empty="没有答复超期的提案")
