@@ -1,0 +1,58 @@
+"""Server-side drafts: the entry form is saved as the user types, so a reload, a dropped connection
+or a page switch brings it back. One row per (user, form) in ``drafts``; the payload is JSON.
+
+Drafts are the user's own scratch data: saving needs ``draft.save``; loading and clearing only ever
+touch the actor's own row. No audit row (a draft is not a business record; the submission is).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from gangwen_dash.db import read_session, write_session
+from gangwen_dash.models import Draft
+from gangwen_dash.services.base import Actor, ValidationFailed, require
+
+MAX_PAYLOAD_CHARS = 200_000
+
+
+def save_draft(actor: Actor, form: str, payload: dict, *, now: datetime | None = None, engine=None) -> None:
+    require(actor, "draft.save")
+    if not form or len(form) > 40:
+        raise ValidationFailed({"form": "草稿表单名无效"})
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise ValidationFailed({"form": "草稿内容过大，未能保存"})
+    data = json.loads(text)
+    now = (now or datetime.now()).replace(microsecond=0)
+    for attempt in range(2):
+        try:
+            with write_session(engine) as session:
+                row = session.execute(
+                    select(Draft).where(Draft.owner == actor.username, Draft.form == form)
+                ).scalar_one_or_none()
+                if row is None:
+                    session.add(Draft(owner=actor.username, form=form, payload=data, updated_at=now))
+                else:
+                    row.payload = data
+                    row.updated_at = now
+            return
+        except IntegrityError:  # two saves raced to insert: the second becomes an update
+            if attempt:
+                raise
+
+
+def load_draft(actor: Actor, form: str, *, engine=None) -> dict | None:
+    with read_session(engine) as session:
+        return session.execute(
+            select(Draft.payload).where(Draft.owner == actor.username, Draft.form == form)
+        ).scalar_one_or_none()
+
+
+def clear_draft(actor: Actor, form: str, *, engine=None) -> None:
+    with write_session(engine) as session:
+        session.execute(delete(Draft).where(Draft.owner == actor.username, Draft.form == form))
