@@ -6,14 +6,14 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: run test install install-dev system-deps lint bench clean
+.PHONY: run test install install-dev system-deps assets lint bench clean
 
-run: install
+run: install assets
 	-@$(MAKE) --no-print-directory system-deps
 	$(BIN)/python -m gangwen_dash bootstrap
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
-test: install-dev system-deps
+test: install-dev system-deps assets
 	$(BIN)/python -m pytest
 
 $(BIN)/python:
@@ -27,6 +27,24 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+
+# Map JavaScript/CSS (Leaflet, Leaflet.markercluster, Leaflet.heat) from the npm registry, pinned in
+# assets/package-lock.json, copied into the ignored static/vendor/ that the app serves at /app/static/vendor/
+# (a government intranet has no CDN). Nothing of it is kept in git. npm comes from apt when missing.
+VENDOR_STAMP := static/vendor/.installed
+$(VENDOR_STAMP): assets/package.json assets/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing with apt: npm"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing — run: sudo apt-get install npm"; exit 1; fi; }
+	cd assets && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor
+	cp -r assets/node_modules/leaflet/dist static/vendor/leaflet
+	cp -r assets/node_modules/leaflet.markercluster/dist static/vendor/leaflet.markercluster
+	cp -r assets/node_modules/leaflet.heat/dist static/vendor/leaflet.heat
+	touch $@
+
+assets: $(VENDOR_STAMP)
 
 install: $(VENV)/.installed
 
