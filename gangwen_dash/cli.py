@@ -22,7 +22,7 @@ class CliError(Exception):
 
 
 # Modules that contribute subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli", "gangwen_dash.cli_users", "gangwen_dash.exchange.cli", "gangwen_dash.map_cli")
 
 
 def _period(args):

@@ -1,0 +1,625 @@
+"""Secretariat management of the reference records: groups, members, sites, rooms, projects, proposals,
+opinion items and duty activities (issue 5).
+
+Each kind is an ``EntitySpec``: the ORM model, the permission action, a pydantic command (Chinese
+validation messages) and the form fields the records page draws. ``create`` and ``update`` are the
+services: permission check, validation, ONE transaction, an audit row with before/after snapshots.
+``update`` takes the version the form was opened at; a stale edit is refused with ``StaleEdit``
+listing what changed meanwhile (field: old → new) and who changed it, never silently overwritten.
+
+The Excel import (``gangwen_dash.exchange``) validates its rows with the same commands, so a rule
+holds whichever door the data comes in by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gangwen_dash import domain
+from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_NAME
+from gangwen_dash.db import write_session
+from gangwen_dash.models import (
+    AuditLog,
+    ConsultationRoom,
+    DutyActivity,
+    InspectionGroup,
+    LivelihoodProject,
+    Member,
+    OpinionItem,
+    Proposal,
+    Site,
+    Street,
+)
+from gangwen_dash.services.base import (
+    Actor,
+    NotFound,
+    StaleEdit,
+    ValidationFailed,
+    _jsonable,
+    audit,
+    bump_version,
+    require,
+    snapshot,
+    validation_errors,
+)
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def _text(value: Any, label: str, max_len: int, *, required: bool = True) -> str:
+    """Trim surrounding blanks; everything else is stored verbatim (markup is rendered inert on output)."""
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValueError(f"{label}不能为空")
+    if len(text) > max_len:
+        raise ValueError(f"{label}不能超过 {max_len} 字（当前 {len(text)} 字）")
+    return text
+
+
+def _not_future(day: date | None, label: str, today: date) -> None:
+    if day is not None and day > today:
+        raise ValueError(f"{label} {day} 晚于今天，不能是将来的日期")
+
+
+def _in_district(lat: float, lon: float) -> None:
+    b = DISTRICT_BBOX
+    if not (b["lat_min"] <= lat <= b["lat_max"]) or not (b["lon_min"] <= lon <= b["lon_max"]):
+        raise ValueError(
+            f"坐标（{lat}, {lon}）不在{DISTRICT_NAME}范围内（纬度 {b['lat_min']}–{b['lat_max']}，"
+            f"经度 {b['lon_min']}–{b['lon_max']}，WGS-84）"
+        )
+
+
+class Command(BaseModel):
+    """Base of the commands: ``today`` bounds dates (no record of the future)."""
+
+    model_config = ConfigDict(extra="forbid")
+    today: date = date.max  # set by the service; date.max disables the check for callers that pass none
+
+    def values(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"today"})
+
+
+class GroupCmd(Command):
+    name: str
+    sort_order: int = 0
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        return _text(v, "督查组名称", 40)
+
+
+class MemberCmd(Command):
+    name: str
+    sector: str
+    group_id: int | None = None
+    phone: str | None = None
+    is_active: bool = True
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        return _text(v, "姓名", 40)
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _sector(cls, v):
+        return _text(v, "界别", 40)
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, v):
+        text = _text(v, "电话", 30, required=False)
+        return text or None
+
+
+class SiteCmd(Command):
+    name: str
+    street_id: int
+    address: str = ""
+    lat: float
+    lon: float
+    builder: str = ""
+    status: str = "在建"
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        return _text(v, "工地名称", 120)
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _address(cls, v):
+        return _text(v, "地址", 200, required=False)
+
+    @field_validator("builder", mode="before")
+    @classmethod
+    def _builder(cls, v):
+        return _text(v, "建设单位", 120, required=False)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v):
+        if v not in domain.SITE_STATUSES:
+            raise ValueError(f"状态应为 {'/'.join(domain.SITE_STATUSES)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _coords(self):
+        _in_district(self.lat, self.lon)
+        return self
+
+
+class RoomCmd(Command):
+    name: str
+    street_id: int
+    kind: str
+    lat: float
+    lon: float
+    established_on: date
+    is_pilot: bool = False
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        return _text(v, "议事室名称", 120)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        if v not in domain.ROOM_KINDS:
+            raise ValueError(f"类型应为 {'/'.join(domain.ROOM_KINDS)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        _in_district(self.lat, self.lon)
+        _not_future(self.established_on, "设立日期", self.today)
+        return self
+
+
+class ProjectCmd(Command):
+    room_id: int
+    title: str
+    status: str
+    raised_on: date
+    solved_on: date | None = None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, v):
+        return _text(v, "项目名称", 200)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v):
+        if v not in domain.PROJECT_STATUSES:
+            raise ValueError(f"状态应为 {'/'.join(domain.PROJECT_STATUSES)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        _not_future(self.raised_on, "提出日期", self.today)
+        _not_future(self.solved_on, "解决日期", self.today)
+        if self.status == "已解决" and self.solved_on is None:
+            raise ValueError("状态为已解决时须填写解决日期")
+        if self.status != "已解决" and self.solved_on is not None:
+            raise ValueError("填写了解决日期时状态应为已解决")
+        if self.solved_on and self.solved_on < self.raised_on:
+            raise ValueError(f"解决日期 {self.solved_on} 早于提出日期 {self.raised_on}")
+        return self
+
+
+class ProposalCmd(Command):
+    number: str
+    title: str
+    proposer: str
+    submitted_on: date
+    stage: str
+    handling_unit: str = ""
+    assigned_on: date | None = None
+    replied_on: date | None = None
+    result_code: str | None = None
+    satisfaction: str | None = None
+    is_key: bool = False
+    is_excellent: bool = False
+    lead_chair: str | None = None
+    progress: str = ""
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number(cls, v):
+        return _text(v, "提案编号", 20)
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, v):
+        return _text(v, "提案标题", 200)
+
+    @field_validator("proposer", mode="before")
+    @classmethod
+    def _proposer(cls, v):
+        return _text(v, "提案人", 120)
+
+    @field_validator("handling_unit", mode="before")
+    @classmethod
+    def _unit(cls, v):
+        return _text(v, "承办单位", 60, required=False)
+
+    @field_validator("progress", mode="before")
+    @classmethod
+    def _progress(cls, v):
+        return _text(v, "办理进展", 2000, required=False)
+
+    @field_validator("lead_chair", "result_code", "satisfaction", mode="before")
+    @classmethod
+    def _blank_none(cls, v):
+        text = "" if v is None else str(v).strip()
+        return text or None
+
+    @field_validator("stage")
+    @classmethod
+    def _stage(cls, v):
+        if v not in domain.PROPOSAL_STAGES:
+            raise ValueError(f"办理阶段应为 {'/'.join(domain.PROPOSAL_STAGES)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.result_code is not None and self.result_code not in domain.RESULT_CODES:
+            raise ValueError("办理结果应为 A/B/C 之一")
+        if self.satisfaction is not None and self.satisfaction not in domain.SATISFACTION:
+            raise ValueError(f"满意度应为 {'/'.join(domain.SATISFACTION)} 之一")
+        if self.lead_chair is not None and len(self.lead_chair) > 40:
+            raise ValueError("领衔主席不能超过 40 字")
+        for day, label in ((self.submitted_on, "提交日期"), (self.assigned_on, "交办日期"),
+                           (self.replied_on, "答复日期")):
+            _not_future(day, label, self.today)
+        if self.replied_on and self.replied_on < self.submitted_on:
+            raise ValueError(f"答复日期 {self.replied_on} 早于提交日期 {self.submitted_on}")
+        if self.assigned_on and self.assigned_on < self.submitted_on:
+            raise ValueError(f"交办日期 {self.assigned_on} 早于提交日期 {self.submitted_on}")
+        if self.is_key and not self.lead_chair:
+            raise ValueError("重点提案须填写领衔主席")
+        return self
+
+
+class OpinionCmd(Command):
+    title: str
+    collector: str
+    submitted_on: date
+    status: str
+    instructed: bool = False
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, v):
+        return _text(v, "标题", 200)
+
+    @field_validator("collector", mode="before")
+    @classmethod
+    def _collector(cls, v):
+        return _text(v, "收集人", 40)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v):
+        if v not in domain.OPINION_STATUSES:
+            raise ValueError(f"状态应为 {'/'.join(domain.OPINION_STATUSES)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        _not_future(self.submitted_on, "报送日期", self.today)
+        return self
+
+
+class ActivityCmd(Command):
+    title: str
+    kind: str
+    held_on: date
+    member_ids: list[int] = []
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, v):
+        return _text(v, "活动名称", 200)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        if v not in domain.ACTIVITY_KINDS:
+            raise ValueError(f"类型应为 {'/'.join(domain.ACTIVITY_KINDS)} 之一")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        _not_future(self.held_on, "活动日期", self.today)
+        return self
+
+
+# --------------------------------------------------------------------------- entity specs
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field. kind: text, longtext, int, float, date, bool, choice, ref (one id), refs (ids)."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # for ref/refs: the referenced kind ("street", "group", "room", "member")
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    entity: str  # audit entity name
+    label: str  # Chinese noun
+    model: type
+    action: str
+    command: type[Command]
+    fields: tuple[Field, ...]
+    title_attr: str
+    unique: tuple[str, ...] = ()  # natural key columns (for a friendly duplicate message)
+
+
+SPECS: dict[str, EntitySpec] = {
+    s.entity: s
+    for s in (
+        EntitySpec("group", "督查组", InspectionGroup, "group.manage", GroupCmd,
+                   (Field("name", "督查组名称"), Field("sort_order", "排序", "int")), "name", ("name",)),
+        EntitySpec("member", "委员", Member, "member.manage", MemberCmd,
+                   (Field("name", "姓名"), Field("sector", "界别"),
+                    Field("group_id", "督查组", "ref", ref="group", required=False),
+                    Field("phone", "电话", required=False), Field("is_active", "在职", "bool")), "name", ("name",)),
+        EntitySpec("site", "工地", Site, "site.manage", SiteCmd,
+                   (Field("name", "工地名称"), Field("street_id", "所属街道", "ref", ref="street"),
+                    Field("address", "地址", required=False), Field("lat", "纬度", "float"),
+                    Field("lon", "经度", "float"), Field("builder", "建设单位", required=False),
+                    Field("status", "状态", "choice", domain.SITE_STATUSES)), "name", ("name",)),
+        EntitySpec("room", "协商议事室", ConsultationRoom, "room.manage", RoomCmd,
+                   (Field("name", "名称"), Field("street_id", "所属街道", "ref", ref="street"),
+                    Field("kind", "类型", "choice", domain.ROOM_KINDS), Field("lat", "纬度", "float"),
+                    Field("lon", "经度", "float"), Field("established_on", "设立日期", "date"),
+                    Field("is_pilot", "首批试点", "bool")), "name", ("name",)),
+        EntitySpec("project", "民生项目", LivelihoodProject, "project.manage", ProjectCmd,
+                   (Field("room_id", "协商议事室", "ref", ref="room"), Field("title", "项目名称"),
+                    Field("status", "状态", "choice", domain.PROJECT_STATUSES),
+                    Field("raised_on", "提出日期", "date"),
+                    Field("solved_on", "解决日期", "date", required=False)), "title", ("room_id", "title")),
+        EntitySpec("proposal", "提案", Proposal, "proposal.manage", ProposalCmd,
+                   (Field("number", "提案编号"), Field("title", "标题"), Field("proposer", "提案人"),
+                    Field("submitted_on", "提交日期", "date"),
+                    Field("stage", "办理阶段", "choice", domain.PROPOSAL_STAGES),
+                    Field("handling_unit", "承办单位", required=False),
+                    Field("assigned_on", "交办日期", "date", required=False),
+                    Field("replied_on", "答复日期", "date", required=False),
+                    Field("result_code", "办理结果", "choice", domain.RESULT_CODES, required=False),
+                    Field("satisfaction", "满意度", "choice", domain.SATISFACTION, required=False),
+                    Field("is_key", "重点提案", "bool"), Field("is_excellent", "优秀提案", "bool"),
+                    Field("lead_chair", "领衔主席", required=False),
+                    Field("progress", "办理进展", "longtext", required=False)), "title", ("number",)),
+        EntitySpec("opinion", "社情民意", OpinionItem, "opinion.manage", OpinionCmd,
+                   (Field("title", "标题"), Field("collector", "收集人"),
+                    Field("submitted_on", "报送日期", "date"),
+                    Field("status", "状态", "choice", domain.OPINION_STATUSES),
+                    Field("instructed", "领导批示", "bool")), "title", ("title", "submitted_on")),
+        EntitySpec("activity", "履职活动", DutyActivity, "activity.manage", ActivityCmd,
+                   (Field("title", "活动名称"), Field("kind", "类型", "choice", domain.ACTIVITY_KINDS),
+                    Field("held_on", "日期", "date"),
+                    Field("member_ids", "参加委员", "refs", ref="member", required=False)), "title",
+                   ("title", "held_on")),
+    )
+}
+
+REF_MODELS = {"street": Street, "group": InspectionGroup, "room": ConsultationRoom, "member": Member}
+REF_LABELS = {"street": "街道", "group": "督查组", "room": "协商议事室", "member": "委员"}
+
+
+def spec(entity: str) -> EntitySpec:
+    try:
+        return SPECS[entity]
+    except KeyError:
+        raise NotFound(f"未知的记录类型“{entity}”") from None
+
+
+def field_labels(entity: str) -> dict[str, str]:
+    labels = {f.name: f.label for f in spec(entity).fields}
+    labels.setdefault("version", "版本")
+    return labels
+
+
+# --------------------------------------------------------------------------- in-session helpers
+
+
+def record_snapshot(obj) -> dict[str, Any]:
+    """Column values plus many-to-many member ids (activities), for audit and stale-edit diffs."""
+    snap = snapshot(obj)
+    if isinstance(obj, DutyActivity):
+        snap["member_ids"] = sorted(m.id for m in obj.members)
+    return snap
+
+
+def validate(entity: str, data: dict[str, Any], *, today: date | None = None) -> Command:
+    """The command for ``data``; raises ValidationFailed with field → Chinese message."""
+    s = spec(entity)
+    try:
+        return s.command(**data, today=today or date.today())
+    except ValidationError as exc:
+        raise validation_errors(exc, {f.name: _type_message(f) for f in s.fields}) from None
+
+
+def _type_message(f: Field) -> str:
+    return {
+        "int": f"{f.label}应为整数", "float": f"{f.label}应为数字", "date": f"{f.label}应为日期，如 2019-11-14",
+        "bool": f"{f.label}应为 是/否", "ref": f"请选择{f.label}", "refs": f"请选择{f.label}",
+    }.get(f.kind, f"{f.label}格式不正确")
+
+
+def _check_refs(session: Session, s: EntitySpec, values: dict[str, Any]) -> None:
+    errors = {}
+    for f in s.fields:
+        if f.kind == "ref" and values.get(f.name) is not None:
+            if session.get(REF_MODELS[f.ref], values[f.name]) is None:
+                errors[f.name] = f"{f.label}不存在（编号 {values[f.name]}）"
+        elif f.kind == "refs":
+            ids = values.get(f.name) or []
+            if ids:
+                model = REF_MODELS[f.ref]
+                found = set(session.execute(select(model.id).where(model.id.in_(ids))).scalars())
+                missing = sorted(set(ids) - found)
+                if missing:
+                    errors[f.name] = f"{f.label}中有不存在的记录（编号 {', '.join(map(str, missing))}）"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_unique(session: Session, s: EntitySpec, values: dict[str, Any], exclude_id: int | None) -> None:
+    if not s.unique:
+        return
+    stmt = select(s.model.id)
+    for col in s.unique:
+        stmt = stmt.where(getattr(s.model, col) == values[col])
+    if exclude_id is not None:
+        stmt = stmt.where(s.model.id != exclude_id)
+    if session.execute(stmt.limit(1)).first():
+        labels = field_labels(s.entity)
+        key = "、".join(f"{labels.get(c, c)}“{values[c]}”" for c in s.unique)
+        raise ValidationFailed({s.unique[-1]: f"已存在{key}相同的{s.label}"})
+
+
+def _assign(session: Session, obj, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "member_ids":
+            obj.members = list(session.execute(select(Member).where(Member.id.in_(value or []))).scalars())
+        else:
+            setattr(obj, name, value)
+
+
+def create_in(session: Session, actor: Actor, entity: str, cmd: Command, *, action: str | None = None):
+    """Insert within the caller's transaction (used by ``create`` and by the Excel import)."""
+    s = spec(entity)
+    values = cmd.values()
+    _check_refs(session, s, values)
+    _check_unique(session, s, values, None)
+    obj = s.model()
+    _assign(session, obj, values)
+    obj.version = 1
+    session.add(obj)
+    session.flush()
+    audit(session, actor, action or f"{entity}.create", entity, obj.id, None, record_snapshot(obj))
+    return obj
+
+
+# --------------------------------------------------------------------------- services
+
+
+def create(actor: Actor, entity: str, data: dict[str, Any], *, today: date | None = None, engine=None) -> int:
+    """Create one record; returns its id."""
+    s = spec(entity)
+    require(actor, s.action)
+    cmd = validate(entity, data, today=today)
+    try:
+        with write_session(engine) as session:
+            return create_in(session, actor, entity, cmd).id
+    except IntegrityError:
+        raise ValidationFailed({s.unique[-1] if s.unique else "__root__": f"{s.label}与已有记录重复"}) from None
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def describe_changes(entity: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Fields whose value differs (version and bookkeeping columns left out)."""
+    skip = {"version", "id", "created_at", "updated_at"}
+    return {k: (old.get(k), new.get(k)) for k in new if k not in skip and old.get(k) != new.get(k)}
+
+
+def _state_at_version(session: Session, entity: str, record_id: int, version: int) -> tuple[dict | None, str]:
+    """The record as it was at ``version`` (from the audit trail) and who moved it on."""
+    rows = session.execute(
+        select(AuditLog.before, AuditLog.after, AuditLog.username).where(
+            AuditLog.entity == entity, AuditLog.entity_id == record_id
+        ).order_by(AuditLog.id)
+    ).all()
+    state, by = None, ""
+    for before, after, username in rows:
+        if state is None and before and before.get("version") == version:
+            state = before
+        if after and (after.get("version") or 0) > version:
+            by = username
+    return state, by
+
+
+def update(actor: Actor, entity: str, record_id: int, data: dict[str, Any], expected_version: int, *,
+           original: dict[str, Any] | None = None, today: date | None = None, engine=None) -> int:
+    """Edit one record opened at ``expected_version``; returns the new version.
+
+    ``original`` is what the form showed when opened (used to say what changed meanwhile when the
+    audit trail does not hold that version, e.g. rows loaded by the demo or an older import).
+    """
+    s = spec(entity)
+    require(actor, s.action)
+    cmd = validate(entity, data, today=today)
+    try:
+        with write_session(engine) as session:
+            obj = session.get(s.model, record_id)
+            if obj is None:
+                raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
+            current = record_snapshot(obj)
+            if obj.version != expected_version:
+                base, by = _state_at_version(session, entity, record_id, expected_version)
+                base = base or original or {}
+                changes = describe_changes(entity, base, current)
+                labels = field_labels(entity)
+                detail = "；".join(f"{labels.get(k, k)}：{_fmt(a)} → {_fmt(b)}" for k, (a, b) in changes.items())
+                who = f"已被 {by} 修改" if by else "已被他人修改"
+                raise StaleEdit(
+                    f"{s.label}“{getattr(obj, s.title_attr)}”{who}（您打开时为第 {expected_version} 版，"
+                    f"现为第 {obj.version} 版）" + (f"：{detail}" if detail else "") + "。您的修改未保存，请刷新后再改。",
+                    changes,
+                )
+            values = cmd.values()
+            _check_refs(session, s, values)
+            _check_unique(session, s, values, record_id)
+            if "member_ids" in values:
+                values["member_ids"] = sorted(set(values["member_ids"]))
+            if not describe_changes(entity, current, {**current, **_jsonable(values)}):
+                return obj.version  # nothing changed: no new version, no audit row
+            _assign(session, obj, values)
+            bump_version(obj)
+            session.flush()
+            audit(session, actor, f"{entity}.update", entity, obj.id, current, record_snapshot(obj))
+            return obj.version
+    except IntegrityError:
+        raise ValidationFailed({"__root__": f"{s.label}与已有记录重复或引用无效"}) from None
+
+
+def load_for_edit(entity: str, record_id: int, *, engine=None) -> dict[str, Any]:
+    """Current values of one record (with ``version``) to fill an edit form."""
+    from gangwen_dash.db import read_session
+
+    s = spec(entity)
+    with read_session(engine) as session:
+        obj = session.get(s.model, record_id)
+        if obj is None:
+            raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
+        snap = record_snapshot(obj)
+    keep = {f.name for f in s.fields} | {"id", "version"}
+    return {k: v for k, v in snap.items() if k in keep}
+
