@@ -525,6 +525,22 @@ class MapData:
     title: str = ""
 
 
+def collect_map_data(session, period, filters, title: str = "") -> MapData:
+    """Everything the map shows for a period and filters: cards as of the period's end, the rooms and
+    projects as of then, the period's problem heat; with a street filter only that street's rooms."""
+    from gangwen_dash.queries import reference, sites
+
+    site_frame = sites.site_cards(session, period.end, filters)
+    rooms, projects = sites.rooms_with_projects(session, period.end)
+    heat = sites.finding_heat(session, period, filters)
+    streets = reference.streets(session)
+    if filters.street_id is not None:
+        streets = streets[streets["id"] == filters.street_id].reset_index(drop=True)
+        rooms = rooms[rooms["street"].isin(streets["name"])].reset_index(drop=True)
+        projects = projects[projects["room_id"].isin(rooms["id"])].reset_index(drop=True)
+    return MapData(site_frame, rooms, projects, heat, streets, title)
+
+
 def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str = "100%") -> folium.Map:
     """The district map as a folium Map (pure: no I/O except reading asset files when inlining)."""
     assets.check()

@@ -8,7 +8,6 @@ render the same folium object). ``loaders.clear_read_caches()`` after a write cl
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +15,7 @@ import streamlit as st
 from gangwen_dash import maps
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
-from gangwen_dash.queries import reference, sites, timeline
+from gangwen_dash.queries import timeline
 from gangwen_dash.queries.kpis import Filters, Period
 
 TTL = 300
@@ -40,23 +39,10 @@ def map_tiles() -> tuple[maps.Tiles, str | None]:
         return maps.resolve_tiles({}, "none"), f"{exc}；暂以无底图方式显示。"
 
 
-def _map_data(url: str, start: date, end: date, group_id: int | None, street_id: int | None,
-              title: str) -> maps.MapData:
-    period, filters = Period(start, end), Filters(group_id, street_id)
-    with read_session(get_engine(url)) as session:
-        site_frame = sites.site_cards(session, end, filters)
-        rooms, projects = sites.rooms_with_projects(session, end)
-        heat = sites.finding_heat(session, period, filters)
-        streets = reference.streets(session)
-    if street_id is not None:
-        streets = streets[streets["id"] == street_id]
-        rooms = rooms[rooms["street"].isin(streets["name"])]
-    return maps.MapData(site_frame, rooms, projects, heat, streets, title)
-
-
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _cached_map_data(url, start, end, group_id, street_id, title) -> maps.MapData:
-    return _map_data(url, start, end, group_id, street_id, title)
+    with read_session(get_engine(url)) as session:
+        return maps.collect_map_data(session, Period(start, end), Filters(group_id, street_id), title)
 
 
 def load_map_data(period: Period, filters: Filters, title: str) -> maps.MapData:
