@@ -150,7 +150,7 @@ def _summary(period: Period, k: dict, prev: dict, groups: list[dict]) -> str:
               else f"较上周{'增加' if overdue_change > 0 else '减少'} {abs(overdue_change)} 个")
     backlog = f"截至本周末，逾期未整改问题 {k['findings_overdue']} 个，{change}。"
     if k["inspections"] == 0 and k["findings"] == 0:
-        return f"本周（{span}）无督查记录，未发现新问题。{backlog}"
+        return f"本周（{span}）无督查记录：开展督查 0 次，发现问题 0 个。{backlog}"
     active = [g for g in groups if g["inspections"]]
     by_group = "，".join(f"{g['group']} {g['inspections']} 次" for g in active)
     text = (f"本周（{span}），督查组共开展督查 {k['inspections']} 次"
