@@ -22,7 +22,7 @@ class CliError(Exception):
 
 
 # Modules that contribute subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli", "gangwen_dash.cli_users", "gangwen_dash.exchange.cli", "gangwen_dash.map_cli")
+COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli", "gangwen_dash.cli_users", "gangwen_dash.exchange.cli", "gangwen_dash.backup", "gangwen_dash.map_cli", "gangwen_dash.bench.cli")
 
 
 def _period(args):
