@@ -60,7 +60,7 @@ if actor is not None and actor.role == "secretariat":
     st.subheader("编辑下周安排")
     note = load_note(week)
     with st.form(f"weekly.note_form.{week}"):
-        text = st.text_area("下周安排及建议", value=note.text, height=180, max_chars=MAX_LENGTH,
+        text = st.text_area("下周安排及建议", value=note.text, height=180, help=f"最多 {MAX_LENGTH} 字",
                             key=f"weekly.plan.{week}", placeholder="例如：1. 对逾期问题集中回头看；2. ……")
         field_error = st.empty()
         submitted = st.form_submit_button("保存下周安排", type="primary")

@@ -1,0 +1,87 @@
+"""周报（会议模式） page with AppTest (both engines): the pack, the downloads, the 下周安排 editor by role."""
+
+from sqlalchemy import select
+
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.models import AuditLog, WeeklyNote
+from gangwen_dash.services.base import Actor
+from gangwen_dash.ui.navigation import pages_for
+from tests.support.apptest import app_test
+
+SECRETARIAT = Actor(1, "admin", "secretariat", display_name="机关管理员")
+CHAIR = Actor(2, "chair", "chair")
+
+
+def open_page(actor, week: str | None = None):
+    at = app_test("pages/weekly_report.py")
+    at.session_state["auth.actor"] = actor
+    if week:
+        at.query_params["week"] = week
+    return at.run()
+
+
+def html_of(at) -> str:
+    return "".join(el.proto.body for el in at.get("html"))
+
+
+def test_page_is_listed_for_secretariat_and_chair_only():
+    for role, shown in (("secretariat", True), ("chair", True), ("inspector", False), ("group_leader", False)):
+        assert any(p.path == "pages/weekly_report.py" for p in pages_for(role)) is shown
+
+
+def test_chair_sees_latest_week_with_downloads_and_no_editor(demo_url):
+    at = open_page(CHAIR)
+    assert not at.exception
+    assert at.query_params["week"] == ["2019-W52"] or at.query_params["week"] == "2019-W52"
+    body = html_of(at)
+    assert "《港闻区政协扬尘管控民主监督工作周报》" in body and "第52期" in body
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载 PNG（1920×1080）", "下载 PDF（A4 横版）", "下载 Excel 附表"]
+    assert not at.text_area  # read-only for chairs
+
+
+def test_week_from_link_and_empty_week_message(demo_url):
+    at = open_page(CHAIR, "2019-W46")
+    assert not at.exception
+    assert "第46期" in html_of(at)
+    assert any("没有督查记录" in i.value for i in at.info)
+
+
+def test_invalid_week_in_link_is_explained(demo_url):
+    at = open_page(CHAIR, "2019-W60")
+    assert not at.exception
+    assert any("链接中的周次无效" in e.value and "没有第 60 周" in e.value for e in at.error)
+    assert "第52期" in html_of(at)  # fell back to the latest week with data
+
+
+def test_secretariat_saves_next_week_plan(demo_url):
+    at = open_page(SECRETARIAT, "2019-W49")
+    area = at.text_area(key="weekly.plan.2019-W49")
+    area.set_value("1. 对逾期问题集中回头看\n2. <b>抽查</b>暗访 2 次")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert any("已保存 2019-W49 的下周安排" in s.value for s in at.success)
+    body = html_of(at)
+    assert "1. 对逾期问题集中回头看" in body and "&lt;b&gt;抽查&lt;/b&gt;" in body
+    with read_session(get_engine(demo_url)) as s:
+        note = s.execute(select(WeeklyNote).where(WeeklyNote.iso_week == "2019-W49")).scalar_one()
+        assert note.version == 1
+        assert s.execute(select(AuditLog).where(AuditLog.action == "weekly_note.save")).scalar_one()
+
+
+def test_too_long_plan_shows_message_and_saves_nothing(demo_url):
+    at = open_page(SECRETARIAT, "2019-W49")
+    at.text_area(key="weekly.plan.2019-W49").set_value("长" * 2001)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert any("不能超过 2000 字" in e.value for e in at.error)
+    with read_session(get_engine(demo_url)) as s:
+        assert s.execute(select(WeeklyNote)).first() is None
+
+
+def test_empty_database_explains(db_url):
+    at = open_page(SECRETARIAT)
+    assert not at.exception
+    assert any("还没有督查记录" in i.value for i in at.info)
