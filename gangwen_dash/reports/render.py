@@ -42,15 +42,15 @@ class RenderError(RuntimeError):
     """Chromium could not be started or failed to render; the message is Chinese."""
 
 
-def _resolve(path: str, photo_dir: Path) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else photo_dir / p
-
-
-def _data_uri(path: Path) -> str | None:
-    """A small JPEG data URI of the photo at ``path`` (None when missing or unreadable)."""
+def _data_uri(rel: str) -> str | None:
+    """A small JPEG data URI of the stored photo ``rel`` (None when missing, unreadable or outside the store)."""
     from PIL import Image, ImageOps
 
+    from gangwen_dash.photos import resolve
+
+    path = resolve(rel) if rel else None
+    if path is None:
+        return None
     try:
         with Image.open(path) as img:
             img = ImageOps.exif_transpose(img).convert("RGB")
@@ -62,25 +62,22 @@ def _data_uri(path: Path) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def photo_uris(pack: WeeklyPack, photo_dir: Path | None = None) -> dict[tuple[int, str], str | None]:
-    if photo_dir is None:
-        from gangwen_dash.config import get_settings
-
-        photo_dir = get_settings().photo_dir
+def photo_uris(pack: WeeklyPack) -> dict[tuple[int, str], str | None]:
+    """Inlined before/after photos of the pack's typical problems (paths relative to the photo store)."""
     out = {}
     for pair in pack.pairs:
-        out[(pair.finding_id, "before")] = _data_uri(_resolve(pair.before_path, photo_dir))
-        out[(pair.finding_id, "after")] = _data_uri(_resolve(pair.after_path, photo_dir))
+        out[(pair.finding_id, "before")] = _data_uri(pair.before_path)
+        out[(pair.finding_id, "after")] = _data_uri(pair.after_path)
     return out
 
 
-def render_fragment(pack: WeeklyPack, photo_dir: Path | None = None) -> str:
-    return _env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack, photo_dir))
+def render_fragment(pack: WeeklyPack) -> str:
+    return _env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack))
 
 
-def render_document(pack: WeeklyPack, photo_dir: Path | None = None) -> str:
+def render_document(pack: WeeklyPack) -> str:
     return _env.get_template("document.html.j2").render(
-        p=pack, fragment=render_fragment(pack, photo_dir), width=WIDTH, height=HEIGHT
+        p=pack, fragment=render_fragment(pack), width=WIDTH, height=HEIGHT
     )
 
 

@@ -188,14 +188,16 @@ def test_typical_pairs_need_before_and_after_photos(engine, photo_dir):
     assert "暂无典型问题" not in html
 
 
-def test_missing_photo_file_is_reported_not_fatal(engine, photo_dir):
+def test_missing_or_outside_photo_is_reported_not_read(engine, photo_dir):
     at = datetime(2024, 3, 5, 10, 0)
     with write_session(engine) as s:
         f = Factory(s)
         insp = f.inspection(f.site(f.street()), f.group(), at)
         finding = f.finding(insp)
-        for kind in ("整改前", "整改后"):
-            s.add(Photo(finding_id=finding.id, kind=kind, path=f"gone/{kind}.jpg", thumb_path="", width=1,
+        # One file is missing; the other exists but outside the photo store (a crafted path): never read.
+        _photo(photo_dir.parent, "outside.jpg", (0, 0, 255))
+        for kind, rel in (("整改前", "gone/before.jpg"), ("整改后", "../outside.jpg")):
+            s.add(Photo(finding_id=finding.id, kind=kind, path=rel, thumb_path="", width=1,
                         height=1, sha256="0" * 64, check_result="无定位信息"))
     with read_session(engine) as s:
         html = render.render_fragment(build_pack(s, "2024-W10"))
