@@ -173,6 +173,7 @@ def test_gaode_shifts_points_to_gcj02_and_clicks_convert_back(assets_installed):
     gcj_rows = _site_rows(maps.render_html(maps.build_map(data, maps.resolve_tiles({}, "gaode"),
                                                           maps.Assets.served())))
     for w, g in zip(wgs_rows, gcj_rows, strict=True):
+        w, g = [w[0] / 1e6, w[1] / 1e6], [g[0] / 1e6, g[1] / 1e6]  # micro-degrees in the page
         exp_lat, exp_lon = geo.wgs_to_gcj(w[0], w[1])
         assert g[0] == pytest.approx(exp_lat, abs=1e-6) and g[1] == pytest.approx(exp_lon, abs=1e-6)
         assert 380 < geo.distance_m(w[0], w[1], g[0], g[1]) < 560
