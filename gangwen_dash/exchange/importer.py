@@ -392,7 +392,7 @@ class _Importer:
         first_due = v["first_due_date"] or v["due_date"]
         if v["due_date"] < found_at.date():
             errors.append(("整改期限", f"整改期限 {v['due_date']} 早于督查日期 {found_at.date()}"))
-        if first_due < found_at.date():
+        if v["first_due_date"] is not None and first_due < found_at.date():
             errors.append(("首次整改期限", f"首次整改期限 {first_due} 早于督查日期 {found_at.date()}"))
         for key, header in (("handed_over_at", "交办时间"), ("replied_at", "整改回复时间"),
                             ("rechecked_at", "复查时间"), ("closed_at", "销号时间")):
