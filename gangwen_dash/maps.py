@@ -236,16 +236,21 @@ def check_no_cdn(m: folium.Map) -> None:
 # --------------------------------------------------------------------------- JSON for inline scripts
 
 
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
 def js_json(value) -> str:
     """JSON safe inside a <script> block: no raw < > & and no JS line separators; UTF-8 kept (compact).
 
-    Braces are escaped too: folium/branca re-compile each element's rendered script as a Jinja template,
-    so a site named ``{{ … }}`` would otherwise be evaluated on the server (template injection).
+    Jinja openers are broken up too: folium/branca re-compile each element's rendered script as a Jinja
+    template, so a site named ``{{ … }}`` would otherwise be evaluated on the server (template injection).
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("{", "\\u007b").replace("}", "\\u007d")
+    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    # A "{" followed by "{", "%" or "#" cannot be JSON structure (an object starts with a key string),
+    # so it is inside a string: write it as \u007b and no Jinja delimiter can form.
+    return _JINJA_OPEN.sub(r"\\u007b", text)
 
 
 def esc(value) -> str:

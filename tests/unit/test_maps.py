@@ -204,3 +204,32 @@ def test_missing_assets_are_reported_in_chinese(tmp_path):
     assert "leaflet/leaflet.js" in maps.missing_assets(tmp_path)
     with pytest.raises(maps.AssetsMissing, match="make assets"):
         maps.build_map(_data(), maps.resolve_tiles({}, "none"), maps.Assets.inline(tmp_path))
+
+
+@pytest.mark.parametrize("name", ["{{ 7*7 }}工地", "{% if true %}x{% endif %}", "{# 注释", "{{ config.items() }}"])
+def test_template_syntax_in_user_text_is_never_evaluated(assets_installed, name):
+    """folium re-compiles rendered scripts as Jinja: user text must reach the page as plain text."""
+    data = _data(_sites(name=name), room_name=name, project_title=name)
+    page = maps.render_html(maps.build_map(data, maps.resolve_tiles({}, "osm"), maps.Assets.served()))
+    assert _site_rows(page)[0][4] == maps.esc(name)
+    assert _json_after(page, "var rows = ")[0][2] == maps.esc(name)
+    assert "{{" not in page and "{%" not in page and "{#" not in page
+
+
+@pytest.mark.parametrize("provider", ["osm", "gaode", "none"])
+def test_page_scripts_are_valid_javascript(assets_installed, tmp_path, provider):
+    """Every inline script of the page parses (node --check; node comes with npm, which `make assets` needs)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "node is installed with npm by `make assets`"
+    data = _data(_sites(name='{{ 7*7 }} "引号" \\ 反斜杠 </script>'), room_name="{#x", project_title="{% y %}")
+    page = maps.render_html(maps.build_map(data, maps.resolve_tiles({}, provider), maps.Assets.served()))
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) >= 2
+    for i, body in enumerate(scripts):
+        path = tmp_path / f"s{i}.js"
+        path.write_text(body, encoding="utf-8")
+        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
