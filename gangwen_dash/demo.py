@@ -29,6 +29,7 @@ from gangwen_dash.models import (
     LivelihoodProject,
     Member,
     OpinionItem,
+    Photo,
     Proposal,
     Site,
     Street,
@@ -194,6 +195,7 @@ def load(session: Session, *, reset: bool = False, password_hasher=None) -> dict
     inspections, findings = _inspections(rng, groups, members, sites)
     session.add_all(inspections)
     session.add_all(findings)
+    session.add_all(_demo_photos(findings))
 
     rooms = _rooms(rng, streets)
     session.add_all(rooms)
@@ -309,6 +311,33 @@ def _finding(rng, insp, site, group, found_at: datetime, category: str) -> Findi
     f.status = domain.ST_CLOSED
     f.events.append(FindingEvent(action="复查通过", at=check_at, note="复查合格，予以销号"))
     return f
+
+
+DEMO_PHOTO_PAIRS = 8  # closed findings shown with a before/after pair (weekly pack 典型问题, timeline)
+DEMO_PHOTO_BEFORE_ONLY = 8  # open findings with a before-photo
+
+
+def _demo_photos(findings: list[Finding]) -> list[Photo]:
+    """Generated placeholder photos (``photos.demo_paths``), redrawn on read if the file is missing."""
+    import hashlib
+
+    from gangwen_dash import photos
+
+    closed = [f for f in findings if f.status == domain.ST_CLOSED and f.severity != domain.SEV_MINOR]
+    open_ = [f for f in findings if f.status != domain.ST_CLOSED]
+    out = []
+    chosen = [(f, domain.PHOTO_KINDS) for f in closed[:DEMO_PHOTO_PAIRS]] + \
+        [(f, domain.PHOTO_KINDS[:1]) for f in open_[:DEMO_PHOTO_BEFORE_ONLY]]
+    for n, (f, kinds) in enumerate(chosen, start=1):
+        for kind in kinds:
+            path, thumb = photos.demo_paths(n, kind, f.category)
+            at = f.found_at if kind == domain.PHOTO_KINDS[0] else f.replied_at
+            out.append(Photo(finding=f, kind=kind, path=path, thumb_path=thumb, width=960, height=720,
+                             sha256=hashlib.sha256(photos.demo_image_bytes(path)).hexdigest(),
+                             exif_time=at, exif_lat=f.site.lat, exif_lon=f.site.lon, check_result="现场核验",
+                             created_at=at))
+        f.verified_on_site = True
+    return out
 
 
 def _reply(f: Finding, at: datetime, text: str) -> None:

@@ -122,13 +122,6 @@ class RecordInspection(BaseModel):
             raise ValueError("提交标识无效，请刷新页面后重试")
         return v
 
-    @field_validator("site_id")
-    @classmethod
-    def _site(cls, v: int | None) -> int:
-        if v is None:
-            raise ValueError("请选择或登记工地")
-        return v
-
     @field_validator("kind")
     @classmethod
     def _kind(cls, v: str) -> str:
@@ -145,8 +138,6 @@ class RecordInspection(BaseModel):
     @field_validator("member_ids")
     @classmethod
     def _members(cls, v: list[int]) -> list[int]:
-        if not v:
-            raise ValueError("请选择参加督查的委员")
         return sorted(set(v))
 
     @field_validator("location_source")
@@ -204,6 +195,10 @@ def _finding_field(key: str) -> str:
 def cross_check(cmd: RecordInspection, now: datetime) -> dict[str, str]:
     """Rules across fields, all Chinese, keyed by form field."""
     errors: dict[str, str] = {}
+    if cmd.site_id is None:
+        errors["site_id"] = "请选择或登记工地"
+    if not cmd.member_ids:
+        errors["member_ids"] = "请选择参加督查的委员"
     if cmd.inspected_at > now + FUTURE_TOLERANCE:
         errors["inspected_at"] = f"督查时间（{cmd.inspected_at:%Y-%m-%d %H:%M}）不能晚于当前时间"
     for item, label in domain.CHECKLIST_ITEMS.items():

@@ -29,8 +29,16 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/activities.py", "履职活动", "activities", ":material/groups:",
              roles=("chair", "secretariat", "group_leader")),
     PageSpec("pages/map.py", "督查地图", "map", ":material/map:"),
+    PageSpec("pages/inspection_entry.py", "督查录入", "entry", ":material/edit_note:",
+             roles=("inspector", "group_leader", "secretariat"), section="督查"),
+    PageSpec("pages/rectification.py", "整改跟踪", "tracking", ":material/assignment_turned_in:",
+             roles=("inspector", "group_leader", "secretariat"), section="督查"),
     PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:",
              roles=("secretariat", "chair"), section="机关"),
+    PageSpec("pages/records.py", "记录管理", "records", ":material/folder_managed:",
+             roles=("secretariat",), section="机关"),
+    PageSpec("pages/data_exchange.py", "Excel导入导出", "exchange", ":material/table_view:",
+             roles=("secretariat",), section="机关"),
 ]
 
 

@@ -1,0 +1,274 @@
+"""Glue for the 督查录入 and 整改跟踪 pages: cached reads, the server-side draft, the command builder.
+
+Widget keys are ``entry.*``. The draft is every JSON-able ``entry.*`` value (dates and times tagged),
+saved through ``services.drafts`` from each widget's ``on_change`` callback and restored when the
+page's widgets are missing from the session (a reload, a new connection, or a page switch, after
+which Streamlit drops the widget values). Uploaded photos are not part of the draft.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import date, datetime, time
+
+import pandas as pd
+import streamlit as st
+
+from gangwen_dash import domain
+from gangwen_dash.config import get_settings
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.queries import entry as entry_queries
+from gangwen_dash.queries import open_findings as open_queries
+from gangwen_dash.queries import timeline
+from gangwen_dash.services.base import Actor, ServiceError
+from gangwen_dash.services.drafts import clear_draft, load_draft, save_draft
+from gangwen_dash.services.inspections import default_due_date
+
+TTL = 120
+PREFIX = "entry."
+DRAFT_FORM = "inspection_entry"
+TOKEN = "entry._token"
+EXTRAS = "entry._extras"
+ERRORS = "entry._errors"
+NOTICE = "entry._notice"
+DEVICE_POS = "entry._device_pos"
+SENTINEL = "entry.kind"  # present while the page's widgets live in the session
+NOT_SAVED = {ERRORS, NOTICE, "entry._restored_at"}
+UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near")
+NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register")
+
+
+def _url() -> str:
+    return get_settings().database_url
+
+
+# --------------------------------------------------------------------------- cached reads
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _search_sites(url: str, text: str, street_id: int | None) -> pd.DataFrame:
+    with read_session(get_engine(url)) as s:
+        return entry_queries.search_sites(s, text, street_id)
+
+
+def load_site_search(text: str, street_id: int | None) -> pd.DataFrame:
+    return _search_sites(_url(), text or "", street_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _nearest(url: str, lat: float, lon: float) -> pd.DataFrame:
+    with read_session(get_engine(url)) as s:
+        return entry_queries.nearest_sites(s, lat, lon)
+
+
+def load_nearest_sites(lat: float, lon: float) -> pd.DataFrame:
+    return _nearest(_url(), round(lat, 5), round(lon, 5))
+
+
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _site_info(url: str, site_id: int) -> dict | None:
+    with read_session(get_engine(url)) as s:
+        return entry_queries.site_info(s, site_id)
+
+
+def load_site_info(site_id: int | None) -> dict | None:
+    return _site_info(_url(), int(site_id)) if site_id is not None else None
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _roster(url: str, group_id: int) -> tuple[pd.DataFrame, list[int], str | None]:
+    with read_session(get_engine(url)) as s:
+        return (entry_queries.roster(s, group_id), entry_queries.last_used_members(s, group_id),
+                entry_queries.group_name(s, group_id))
+
+
+def load_roster(group_id: int) -> tuple[pd.DataFrame, list[int], str | None]:
+    """(active members, member ids as last used, group name)."""
+    return _roster(_url(), int(group_id))
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _open_findings(url: str, as_of: date, group_id, street_id, statuses, severities) -> pd.DataFrame:
+    with read_session(get_engine(url)) as s:
+        return open_queries.open_findings(s, as_of, group_id=group_id, street_id=street_id,
+                                          statuses=statuses or None, severities=severities or None)
+
+
+def load_open_findings(as_of: date, group_id: int | None, street_id: int | None, statuses: tuple[str, ...],
+                       severities: tuple[str, ...]) -> pd.DataFrame:
+    return _open_findings(_url(), as_of, group_id, street_id, tuple(statuses), tuple(severities))
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _finding_detail(url: str, finding_id: int):
+    with read_session(get_engine(url)) as s:
+        return open_queries.finding_detail(s, finding_id)
+
+
+def load_finding_detail(finding_id: int):
+    return _finding_detail(_url(), int(finding_id))
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _site_history(url: str, site_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with read_session(get_engine(url)) as s:
+        return timeline.site_timeline(s, site_id), open_queries.site_photos(s, site_id)
+
+
+def load_site_history(site_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(site timeline, the site's photos)."""
+    return _site_history(_url(), int(site_id))
+
+
+# --------------------------------------------------------------------------- draft
+
+
+def _encode(value):
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, time):
+        return {"__time__": value.isoformat()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float | bool) for v in value):
+        return list(value)
+    raise TypeError
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "__date__" in value:
+            return date.fromisoformat(value["__date__"])
+        if "__time__" in value:
+            return time.fromisoformat(value["__time__"])
+        if "__datetime__" in value:
+            return datetime.fromisoformat(value["__datetime__"])
+    return value
+
+
+def draft_payload() -> dict:
+    out = {}
+    for key, value in st.session_state.items():
+        if (not key.startswith(PREFIX) or key in NOT_SAVED or key.endswith(UNSAVEABLE_SUFFIXES)
+                or key.startswith(NOT_SAVED_PREFIXES)):
+            continue
+        try:
+            out[key] = _encode(value)
+        except TypeError:
+            continue
+    return out
+
+
+def save_entry_draft(actor: Actor) -> None:
+    """on_change callback: keep the server-side draft current (failures never block typing)."""
+    with contextlib.suppress(ServiceError):
+        save_draft(actor, DRAFT_FORM, draft_payload())
+
+
+def restore_entry_draft(actor: Actor) -> bool:
+    """Put the saved draft back into the session when the page's widgets are gone. True if restored."""
+    if SENTINEL in st.session_state:
+        return False
+    payload = load_draft(actor, DRAFT_FORM) if actor.role != "chair" else None
+    if not payload:
+        return False
+    for key, value in payload.items():
+        if key.startswith(PREFIX) and not key.endswith(UNSAVEABLE_SUFFIXES) and not key.startswith(NOT_SAVED_PREFIXES):
+            st.session_state[key] = _decode(value)
+    st.session_state["entry._restored_at"] = datetime.now()
+    return True
+
+
+def reset_entry(actor: Actor) -> None:
+    """After a successful submission (or 清空): drop the draft and every entry widget value."""
+    with contextlib.suppress(ServiceError):
+        clear_draft(actor, DRAFT_FORM)
+    for key in [k for k in st.session_state if k.startswith(PREFIX) and k not in (NOTICE,)]:
+        del st.session_state[key]
+
+
+# --------------------------------------------------------------------------- form model
+
+
+def token() -> str:
+    if not st.session_state.get(TOKEN):
+        st.session_state[TOKEN] = uuid.uuid4().hex
+    return st.session_state[TOKEN]
+
+
+def finding_slots() -> list[str]:
+    """Finding blocks in display order: one per 不符合 checklist item, then the added extra ones."""
+    failing = [item for item in domain.CHECKLIST_ITEMS
+               if st.session_state.get(f"entry.check.{item}") == domain.RESULT_FAIL]
+    return failing + list(st.session_state.get(EXTRAS, []))
+
+
+def slot_category(slot: str) -> str | None:
+    if slot in domain.CHECKLIST_ITEMS:
+        return slot
+    return st.session_state.get(f"entry.f.{slot}.category")
+
+
+def init_finding_slot(slot: str, found: date) -> None:
+    st.session_state.setdefault(f"entry.f.{slot}.severity", domain.SEV_MAJOR)
+    st.session_state.setdefault(f"entry.f.{slot}.unit", get_settings().responsible_units[0])
+    st.session_state.setdefault(f"entry.f.{slot}.due", default_due_date(
+        st.session_state[f"entry.f.{slot}.severity"], found))
+    st.session_state.setdefault(f"entry.f.{slot}.desc", "")
+    st.session_state.setdefault(f"entry.f.{slot}.handover", False)
+    if slot not in domain.CHECKLIST_ITEMS:
+        st.session_state.setdefault(f"entry.f.{slot}.category", domain.EXTRA_CATEGORIES[0])
+
+
+def _uploads(slot: str) -> list[dict]:
+    files = list(st.session_state.get(f"entry.f.{slot}.photos") or [])
+    shot = st.session_state.get(f"entry.f.{slot}.camera")
+    if shot is not None:
+        files.append(shot)
+    return [{"name": f.name or "照片.jpg", "data": f.getvalue()} for f in files]
+
+
+def build_command(group_id: int) -> tuple[dict, list[str]]:
+    """The RecordInspection command from the widgets; also the slot of each finding (for errors)."""
+    ss = st.session_state
+    d, t = ss.get("entry.date"), ss.get("entry.time")
+    inspected_at = datetime.combine(d, t) if isinstance(d, date) and isinstance(t, time) else None
+    slots = finding_slots()
+    findings = []
+    for slot in slots:
+        findings.append({
+            "category": slot_category(slot), "severity": ss.get(f"entry.f.{slot}.severity"),
+            "responsible_unit": ss.get(f"entry.f.{slot}.unit"), "description": ss.get(f"entry.f.{slot}.desc", ""),
+            "due_date": ss.get(f"entry.f.{slot}.due"), "photos": _uploads(slot),
+            "hand_over_now": bool(ss.get(f"entry.f.{slot}.handover")),
+        })
+    source = ss.get("entry.loc_source") or "工地坐标"
+    lat = lon = None
+    if source == "设备定位" and ss.get(DEVICE_POS):
+        lat, lon = ss[DEVICE_POS]["lat"], ss[DEVICE_POS]["lon"]
+    elif source == "地图选点":
+        lat, lon = ss.get("entry.lat"), ss.get("entry.lon")
+    return {
+        "idempotency_key": token(), "site_id": ss.get("entry.site"), "kind": ss.get("entry.kind"),
+        "inspected_at": inspected_at, "group_id": group_id, "member_ids": list(ss.get("entry.members") or []),
+        "checklist": {item: ss.get(f"entry.check.{item}") for item in domain.CHECKLIST_ITEMS},
+        "findings": findings, "location_source": source, "lat": lat, "lon": lon,
+        "notes": ss.get("entry.notes", ""), "confirm_flagged_photos": bool(ss.get("entry.confirm_flagged")),
+    }, slots
+
+
+def errors_by_widget(errors: dict[str, str], slots: list[str]) -> dict[str, str]:
+    """Map service error fields (``findings.0.photos``) to the page's blocks (``f.S2.photos``)."""
+    out = {}
+    for field, message in errors.items():
+        parts = field.split(".")
+        if parts[0] == "findings" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(slots):
+            rest = parts[2] if len(parts) > 2 else "desc"
+            rest = {"description": "desc", "responsible_unit": "unit", "due_date": "due"}.get(rest, rest)
+            out[f"f.{slots[int(parts[1])]}.{rest}"] = message
+        else:
+            out[field] = message
+    return out

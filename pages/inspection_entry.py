@@ -1,0 +1,304 @@
+"""督查录入: record an inspection on a tablet (1024×768 landscape / 768×1024 portrait).
+
+Layout only: reads go through gangwen_dash.ui.entry (cached), the write through
+services.inspections.record_inspection. Every widget saves the server-side draft on change.
+"""
+
+from datetime import datetime
+
+import streamlit as st
+
+from gangwen_dash import domain
+from gangwen_dash.config import get_settings
+from gangwen_dash.services.base import PermissionDenied, ValidationFailed
+from gangwen_dash.services.inspections import default_due_date, record_inspection
+from gangwen_dash.services.sites import register_site
+from gangwen_dash.ui import entry as ui
+from gangwen_dash.ui.geolocate import geolocate
+from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
+from gangwen_dash.ui.session import require_actor
+
+actor = require_actor()
+ss = st.session_state
+
+# Tablet ergonomics: big touch targets, no horizontal scrolling.
+st.html("""<style>
+.stMainBlockContainer { max-width: 100%; overflow-x: hidden; padding-left: 1rem; padding-right: 1rem; }
+.stButton button, .stFormSubmitButton button, [data-testid="stBaseButton-segmented_control"],
+[data-testid="stBaseButton-segmented_controlActive"], [data-testid="stBaseButton-pills"],
+[data-testid="stBaseButton-pillsActive"] { min-height: 48px; min-width: 64px; font-size: 1rem; }
+[data-testid="stFileUploaderDropzone"] { min-height: 72px; }
+input, textarea, [data-baseweb="select"] { font-size: 1rem !important; min-height: 44px; }
+</style>""")
+
+st.title("督查录入")
+if actor.role == "chair":
+    st.info("主席/副主席为只读角色，不能录入督查记录。")
+    st.stop()
+
+restored = ui.restore_entry_draft(actor)
+pending = ss.pop("entry._pending_site", None)
+if pending is not None:  # chosen by a widget further down in the previous run
+    ss["entry.site"], ss["entry.site_q"] = pending, ""
+notice = ss.pop(ui.NOTICE, None)
+if notice:
+    st.success(notice)
+elif restored:
+    st.info("已恢复上次未提交的草稿（照片需重新选择）。")
+
+save = ui.save_entry_draft
+kw = {"on_change": save, "args": (actor,)}
+errors = ui.errors_by_widget(ss.get(ui.ERRORS, {}), ss.get("entry._slots", []))
+
+
+def err(field: str) -> None:
+    if field in errors:
+        st.error(errors[field], icon=":material/error:")
+
+
+if errors:
+    st.error(f"提交未成功：有 {len(errors)} 处需要修改，见下方红色提示。")
+
+# --------------------------------------------------------------------------- group and defaults
+groups = load_groups()
+if actor.group_id is not None:
+    group_id = actor.group_id
+else:
+    ss.setdefault("entry.group", int(groups.id.iloc[0]) if len(groups) else None)
+    names = dict(zip(groups.id, groups.name, strict=True))
+    group_id = st.selectbox("督查组", list(names), format_func=lambda i: names.get(i, str(i)), key="entry.group",
+                            **kw)
+roster, last_used, group_name = ui.load_roster(group_id) if group_id is not None else (None, [], None)
+
+now = datetime.now().replace(second=0, microsecond=0)
+ss.setdefault("entry.kind", domain.KIND_ROUTINE)
+ss.setdefault("entry.date", now.date())
+ss.setdefault("entry.time", now.time())
+ss.setdefault("entry.loc_source", "工地坐标")
+ss.setdefault("entry.site_q", "")
+ss.setdefault("entry.street", 0)
+ss.setdefault("entry.notes", "")
+ss.setdefault("entry.site", None)
+if "entry.members" not in ss and roster is not None:
+    ss["entry.members"] = [m for m in (last_used or list(roster.member_id)) if m in set(roster.member_id)]
+for item in domain.CHECKLIST_ITEMS:
+    ss.setdefault(f"entry.check.{item}", None)
+ui.token()
+
+# --------------------------------------------------------------------------- 1 site
+st.subheader("① 工地")
+streets = load_streets()
+street_names = dict(zip(streets.id, streets.name, strict=True))
+c1, c2 = st.columns([3, 2])
+c1.text_input("搜索工地（名称、街道或地址）", key="entry.site_q", placeholder="如：唐闸、华府", **kw)
+c2.selectbox("街道", [0, *street_names], key="entry.street",
+             format_func=lambda i: street_names.get(i, "全部街道"), **kw)
+found = ui.load_site_search(ss["entry.site_q"], ss["entry.street"] or None)
+options = {int(r.site_id): f"{r.name}（{r.street}）" for r in found.itertuples()}
+
+g1, g2 = st.columns([2, 3])
+with g1:
+    position = geolocate("entry.geo", "📍 获取当前位置（附近工地）")
+if position and "error" in position:
+    st.warning(position["error"])
+elif position:
+    ss[ui.DEVICE_POS] = position
+device = ss.get(ui.DEVICE_POS)
+if device:
+    g2.caption(f"当前位置：{device['lat']:.5f}, {device['lon']:.5f}（精度约 {device['accuracy']:.0f} 米）")
+    near = ui.load_nearest_sites(device["lat"], device["lon"])
+    if len(near):
+        near_opts = {int(r.site_id): f"{r.name} · {r.distance_m:.0f} 米" for r in near.itertuples()}
+        picked = st.pills("附近工地", list(near_opts), format_func=near_opts.get, key="entry.near")
+        if picked is not None and ss.get("entry.site") != picked:
+            ss["entry.site"] = picked
+            ss["entry.site_q"] = ""
+            save(actor)
+            st.rerun()
+    else:
+        st.caption("5 公里内没有已登记的工地，可在下方登记新工地。")
+
+current = ss.get("entry.site")
+if current is not None and current not in options:
+    info = ui.load_site_info(current)
+    if info:
+        options = {current: f"{info['name']}（{info['street']}）", **options}
+if current is not None and current not in options:
+    ss["entry.site"] = None
+st.selectbox("选择工地", list(options), key="entry.site", format_func=options.get,
+             placeholder=f"从 {len(options)} 个结果中选择…" if options else "没有找到，请换个关键词或登记新工地", **kw)
+err("site_id")
+site = ui.load_site_info(ss.get("entry.site"))
+if site:
+    st.caption(f"📌 {site['street']} · {site['address'] or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
+
+with st.expander("➕ 登记新工地", expanded=bool(ss.get("entry._site_errors"))):
+    site_errors = ss.get("entry._site_errors", {})
+    with st.form("entry.register_form", clear_on_submit=False, border=False):
+        name = st.text_input("工地名称", key="entry.new_name")
+        if "name" in site_errors:
+            st.error(site_errors["name"])
+        street_id = st.selectbox("所属街道", list(street_names), format_func=street_names.get, index=None,
+                                 key="entry.new_street", placeholder="请选择")
+        if "street_id" in site_errors:
+            st.error(site_errors["street_id"])
+        address = st.text_input("地址（可选）", key="entry.new_address")
+        lat0, lon0 = (device["lat"], device["lon"]) if device else (None, None)
+        a1, a2 = st.columns(2)
+        new_lat = a1.number_input("纬度（WGS-84）", value=lat0, format="%.6f", step=0.0001, key="entry.new_lat")
+        new_lon = a2.number_input("经度（WGS-84）", value=lon0, format="%.6f", step=0.0001, key="entry.new_lon")
+        st.caption("已获取当前位置时自动填入；也可按工地公示牌或地图读数填写。")
+        if "location" in site_errors:
+            st.error(site_errors["location"])
+        registered = st.form_submit_button("登记并选用该工地", width="stretch")
+    if registered:
+        try:
+            new_id = register_site(actor, {"name": name, "street_id": street_id, "lat": new_lat, "lon": new_lon,
+                                           "address": address})
+        except ValidationFailed as exc:
+            ss["entry._site_errors"] = exc.errors
+            st.rerun()
+        except PermissionDenied as exc:
+            st.error(str(exc))
+        else:
+            ss.pop("entry._site_errors", None)
+            clear_read_caches()
+            ss["entry._pending_site"] = new_id
+            st.rerun()
+
+# --------------------------------------------------------------------------- 2 inspection
+st.subheader("② 督查信息")
+k1, k2, k3 = st.columns([2, 1, 1])
+k1.segmented_control("督查类型", domain.INSPECTION_KINDS, key="entry.kind", required=True, **kw)
+k2.date_input("日期", key="entry.date", max_value=now.date(), format="YYYY-MM-DD", **kw)
+k3.time_input("时间", key="entry.time", step=300, **kw)
+err("kind")
+err("inspected_at")
+if actor.group_id is not None:
+    st.caption(f"督查组：{group_name or '—'}")
+err("group_id")
+if roster is not None:
+    member_names = dict(zip(roster.member_id, roster.name, strict=True))
+    st.multiselect("参加委员（默认为本组上次名单）", list(member_names), format_func=member_names.get,
+                   key="entry.members", placeholder="请选择委员", **kw)
+    err("member_ids")
+
+st.segmented_control("定位方式", ("工地坐标", "设备定位", "地图选点"), key="entry.loc_source", required=True, **kw)
+source = ss.get("entry.loc_source")
+if source == "设备定位":
+    if device:
+        st.caption(f"使用设备定位：{device['lat']:.5f}, {device['lon']:.5f}")
+    else:
+        st.caption("请先点上方“获取当前位置”。")
+elif source == "地图选点":
+    if ss.get("entry.lat") is None and site:
+        ss["entry.lat"], ss["entry.lon"] = site["lat"], site["lon"]
+    m1, m2 = st.columns(2)
+    m1.number_input("纬度", key="entry.lat", format="%.6f", step=0.0001, **kw)
+    m2.number_input("经度", key="entry.lon", format="%.6f", step=0.0001, **kw)
+err("location")
+
+# --------------------------------------------------------------------------- 3 checklist
+st.subheader("③ 检查清单（六个百分之百）")
+st.caption("每项点一下：符合 / 不符合 / 不适用。选“不符合”会自动打开该项的问题登记。")
+for item, label in domain.CHECKLIST_ITEMS.items():
+    st.segmented_control(f"{item} {label}", domain.CHECKLIST_RESULTS, key=f"entry.check.{item}", **kw)
+    err(f"checklist.{item}")
+err("checklist")
+
+# --------------------------------------------------------------------------- 4 findings
+st.subheader("④ 发现的问题")
+settings = get_settings()
+found_on = ss["entry.date"] if ss.get("entry.date") else now.date()
+
+
+def _severity_changed(slot: str) -> None:
+    sev = ss.get(f"entry.f.{slot}.severity")
+    if sev:
+        ss[f"entry.f.{slot}.due"] = default_due_date(sev, ss.get("entry.date") or now.date())
+    save(actor)
+
+
+def _remove_extra(slot: str) -> None:
+    ss[ui.EXTRAS] = [s for s in ss.get(ui.EXTRAS, []) if s != slot]
+    save(actor)
+
+
+def _add_extra() -> None:
+    extras = list(ss.get(ui.EXTRAS, []))
+    n = max([int(s[1:]) for s in extras] + [0]) + 1
+    ss[ui.EXTRAS] = [*extras, f"x{n}"]
+    save(actor)
+
+
+slots = ui.finding_slots()
+if not slots:
+    st.caption("暂无问题。检查清单中选“不符合”，或点下方按钮添加其他类别的问题。")
+for slot in slots:
+    ui.init_finding_slot(slot, found_on)
+    with st.container(border=True):
+        if slot in domain.CHECKLIST_ITEMS:
+            st.markdown(f"**{slot} {domain.CHECKLIST_ITEMS[slot]} — 不符合**")
+        else:
+            h1, h2 = st.columns([4, 1])
+            h1.selectbox("问题类别", domain.EXTRA_CATEGORIES, key=f"entry.f.{slot}.category", **kw)
+            h2.button("删除", key=f"entry.f.{slot}.remove", on_click=_remove_extra, args=(slot,),
+                      width="stretch")
+        err(f"f.{slot}.category")
+        s1, s2 = st.columns([3, 2])
+        s1.segmented_control("问题程度", domain.SEVERITIES, key=f"entry.f.{slot}.severity", required=True,
+                             on_change=_severity_changed, args=(slot,))
+        s2.date_input("整改期限", key=f"entry.f.{slot}.due", format="YYYY-MM-DD", **kw)
+        days = settings.deadline_days.get(ss.get(f"entry.f.{slot}.severity") or "", 0)
+        s1.caption(f"默认期限：{ss.get(f'entry.f.{slot}.severity')} {days} 天（可改）")
+        err(f"f.{slot}.severity")
+        err(f"f.{slot}.due")
+        st.selectbox("责任单位", settings.responsible_units, key=f"entry.f.{slot}.unit", **kw)
+        err(f"f.{slot}.unit")
+        st.text_area("问题描述", key=f"entry.f.{slot}.desc", height=80, placeholder="如：砂石料堆放未覆盖防尘网",
+                     **kw)
+        err(f"f.{slot}.desc")
+        st.file_uploader("问题照片（拍照或从相册选择，可多张；JPEG/PNG/WebP，单张 ≤ 15 MB）",
+                         type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True,
+                         key=f"entry.f.{slot}.photos")
+        if st.toggle("用相机直接拍照", key=f"entry.f.{slot}.use_camera", **kw):
+            st.camera_input("拍照", key=f"entry.f.{slot}.camera")
+        err(f"f.{slot}.photos")
+        st.checkbox("现场交办（当场交给责任单位，进入整改中）", key=f"entry.f.{slot}.handover", **kw)
+
+st.button("➕ 添加其他问题（监测监控、喷淋雾炮、夜间施工…）", key="entry.add_extra", on_click=_add_extra,
+          width="stretch")
+
+st.text_area("备注（可选）", key="entry.notes", height=68, **kw)
+err("notes")
+if any("不符" in m for m in errors.values()):
+    st.checkbox("确认提交存疑照片（照片将被标记为位置/时间不符）", key="entry.confirm_flagged", **kw)
+
+# --------------------------------------------------------------------------- submit
+b1, b2 = st.columns([3, 1])
+submitted = b1.button("提交督查记录", type="primary", key="entry.submit", width="stretch")
+if b2.button("清空重填", key="entry.clear", width="stretch"):
+    ui.reset_entry(actor)
+    st.rerun()
+
+if submitted:
+    if group_id is None:
+        st.error("您的账号未分配督查组，不能录入。")
+        st.stop()
+    command, slots_sent = ui.build_command(group_id)
+    ss["entry._slots"] = slots_sent
+    try:
+        with st.spinner("正在保存…"):
+            result = record_inspection(actor, command)
+    except ValidationFailed as exc:
+        ss[ui.ERRORS] = exc.errors
+        st.rerun()
+    except PermissionDenied as exc:
+        st.error(str(exc))
+    else:
+        clear_read_caches()
+        ui.reset_entry(actor)
+        n = len(result.finding_ids)
+        ss[ui.NOTICE] = (f"已保存督查记录 #{result.inspection_id}" + (f"，登记问题 {n} 个" if n else "，未发现问题")
+                         + ("（此前已提交过，未重复保存）" if result.duplicate else "") + "。")
+        st.rerun()

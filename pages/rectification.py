@@ -1,0 +1,220 @@
+"""整改跟踪: my group's open problems (overdue first) and the actions 交办 / 整改回复 / 复查.
+
+Layout only: reads through gangwen_dash.ui.entry (cached), writes through services.findings.
+"""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from gangwen_dash import domain, photos
+from gangwen_dash.config import get_settings
+from gangwen_dash.services import findings as svc
+from gangwen_dash.services.base import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from gangwen_dash.ui import entry as ui
+from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
+from gangwen_dash.ui.session import require_actor
+
+actor = require_actor()
+ss = st.session_state
+st.html("""<style>
+.stMainBlockContainer { max-width: 100%; overflow-x: hidden; }
+.stButton button, .stFormSubmitButton button, [data-testid^="stBaseButton-pills"],
+[data-testid^="stBaseButton-segmented_control"] { min-height: 48px; font-size: 1rem; }
+</style>""")
+st.title("整改跟踪")
+
+notice = ss.pop("track._notice", None)
+if notice:
+    st.success(notice)
+today = date.today()
+settings = get_settings()
+
+# --------------------------------------------------------------------------- filters
+groups = load_groups()
+group_names = dict(zip(groups.id, groups.name, strict=True))
+streets = load_streets()
+street_names = dict(zip(streets.id, streets.name, strict=True))
+f1, f2 = st.columns(2)
+if actor.group_id is not None:
+    group_id = actor.group_id
+    f1.caption(f"督查组：{group_names.get(group_id, '—')}（只显示本组的问题）")
+else:
+    group_id = f1.selectbox("督查组", [0, *group_names], format_func=lambda i: group_names.get(i, "全部督查组"),
+                            key="track.group") or None
+street_id = f2.selectbox("街道", [0, *street_names], format_func=lambda i: street_names.get(i, "全部街道"),
+                         key="track.street") or None
+statuses = st.pills("状态", domain.OPEN_STATUSES, selection_mode="multi", key="track.status",
+                    default=list(domain.OPEN_STATUSES))
+severities = st.pills("程度", domain.SEVERITIES, selection_mode="multi", key="track.severity",
+                      default=list(domain.SEVERITIES))
+
+rows = ui.load_open_findings(today, group_id, street_id, tuple(statuses or ()), tuple(severities or ()))
+n_overdue = int(rows.overdue.sum()) if len(rows) else 0
+m1, m2, m3 = st.columns(3)
+m1.metric("未销号问题", f"{len(rows)} 个", border=True)
+m2.metric("其中逾期", f"{n_overdue} 个", border=True)
+m3.metric("待复查", f"{int((rows.status == domain.ST_AWAITING_RECHECK).sum()) if len(rows) else 0} 个", border=True)
+
+if rows.empty:
+    st.info("没有符合条件的未销号问题。")
+    st.stop()
+
+view = rows.assign(
+    逾期=rows.apply(lambda r: f"逾期 {r.days_overdue} 天" if r.overdue else "", axis=1),
+    现场核验=rows.verified_on_site.map({True: "✔", False: ""}),
+)[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
+   "recheck_failures", "现场核验"]]
+st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
+                                  "severity": "程度", "status": "状态", "responsible_unit": "责任单位",
+                                  "due_date": "整改期限", "recheck_failures": "复查未通过"}),
+             hide_index=True, width="stretch", height=min(38 + 35 * len(view), 320))
+
+
+def _label(fid: int) -> str:
+    r = rows[rows.finding_id == fid].iloc[0]
+    late = f"【逾期{r.days_overdue}天】" if r.overdue else ""
+    return f"#{fid} {late}{r.site} · {r.label} · {r.status}"
+
+
+ids = [int(i) for i in rows.finding_id]
+if ss.get("track.finding") not in ids:
+    ss["track.finding"] = ids[0]
+fid = st.selectbox("选择问题", ids, format_func=_label, key="track.finding")
+detail = ui.load_finding_detail(fid)
+if detail is None:
+    st.warning("该问题已不存在，请刷新。")
+    st.stop()
+
+
+def _show_photos(items: list[dict], kind: str) -> None:
+    shown = [p for p in items if p["kind"] == kind]
+    if not shown:
+        st.caption("（无）")
+        return
+    cols = st.columns(min(len(shown), 2))
+    for i, p in enumerate(shown):
+        path = photos.resolve(p["path"])
+        with cols[i % len(cols)]:
+            if path:
+                st.image(str(path), width="stretch")
+            flag = "⚠️ " if p["check_result"] in photos.FLAGGED else ("✔ " if p["check_result"] == "现场核验" else "")
+            st.caption(f"{flag}{p['check_result']}")
+
+
+# --------------------------------------------------------------------------- detail
+with st.container(border=True):
+    st.markdown(f"**#{detail.finding_id} {detail.site} · {detail.label}（{detail.severity}）**")
+    st.write(detail.description)
+    st.caption(f"状态：{detail.status} · 责任单位：{detail.responsible_unit} · 整改期限：{detail.due_date:%Y-%m-%d}"
+               f"（首次期限 {detail.first_due_date:%Y-%m-%d}）· 复查未通过 {detail.recheck_failures} 次"
+               + (" · ⚠️ 照片存疑" if detail.photo_flagged else "") + (" · ✔ 现场核验" if detail.verified_on_site else ""))
+    b, a = st.columns(2)
+    with b:
+        st.markdown("整改前")
+        _show_photos(detail.photos, "整改前")
+    with a:
+        st.markdown("整改后")
+        _show_photos(detail.photos, "整改后")
+
+# --------------------------------------------------------------------------- actions
+errors = ss.get("track._errors", {}) if ss.get("track._errors_for") == fid else {}
+
+
+def err(field: str) -> None:
+    if field in errors:
+        st.error(errors[field], icon=":material/error:")
+
+
+def _run(action, command, done: str) -> None:
+    try:
+        action(actor, command)
+    except ValidationFailed as exc:
+        ss["track._errors"], ss["track._errors_for"] = exc.errors, fid
+        st.rerun()
+    except (PermissionDenied, StaleEdit, NotFound) as exc:
+        st.error(str(exc))
+        return
+    ss.pop("track._errors", None)
+    clear_read_caches()
+    ss["track._notice"] = done
+    st.rerun()
+
+
+err("status")
+if detail.status == domain.ST_NEW:
+    st.subheader("交办")
+    with st.form(f"track.handover.{fid}"):
+        unit = st.selectbox("责任单位", settings.responsible_units, key=f"track.h_unit.{fid}",
+                            index=settings.responsible_units.index(detail.responsible_unit)
+                            if detail.responsible_unit in settings.responsible_units else 0)
+        err("responsible_unit")
+        due = st.date_input("整改期限", value=max(detail.due_date, today), key=f"track.h_due.{fid}",
+                            format="YYYY-MM-DD")
+        err("due_date")
+        note = st.text_input("交办意见（可选）", key=f"track.h_note.{fid}")
+        go = st.form_submit_button("交办", type="primary", width="stretch")
+    if go:
+        _run(svc.hand_over, {"finding_id": fid, "expected_version": detail.version, "responsible_unit": unit,
+                             "due_date": due, "note": note}, f"问题 #{fid} 已交办给{unit}，期限 {due:%Y-%m-%d}。")
+elif detail.status == domain.ST_RECTIFYING:
+    st.subheader("整改回复")
+    with st.form(f"track.reply.{fid}"):
+        text = st.text_area("整改情况", key=f"track.r_text.{fid}", placeholder="如：已全部覆盖防尘网并增设喷淋")
+        err("text")
+        files = st.file_uploader("整改后照片（可多张）", type=["jpg", "jpeg", "png", "webp"],
+                                 accept_multiple_files=True, key=f"track.r_photos.{fid}")
+        err("photos")
+        confirm = st.checkbox("确认提交存疑照片（位置/时间不符时）", key=f"track.r_confirm.{fid}")
+        go = st.form_submit_button("提交整改回复", type="primary", width="stretch")
+    if go:
+        _run(svc.reply, {"finding_id": fid, "expected_version": detail.version, "text": text,
+                         "photos": [{"name": f.name, "data": f.getvalue()} for f in files or []],
+                         "confirm_flagged_photos": confirm}, f"问题 #{fid} 的整改回复已登记，待组长复查。")
+elif detail.status == domain.ST_AWAITING_RECHECK:
+    st.subheader("复查")
+    st.caption(f"整改回复：{detail.reply_text or '—'}")
+    if actor.role != "group_leader":
+        st.info("复查销号由本组组长进行。")
+    else:
+        with st.form(f"track.recheck.{fid}"):
+            verdict = st.segmented_control("复查结论", ("通过，销号", "未通过"), key=f"track.c_verdict.{fid}")
+            err("passed")
+            note = st.text_input("复查意见", key=f"track.c_note.{fid}")
+            err("note")
+            new_due = st.date_input("未通过时的新整改期限", value=today + timedelta(days=5),
+                                    key=f"track.c_due.{fid}", format="YYYY-MM-DD")
+            err("new_due_date")
+            go = st.form_submit_button("提交复查结论", type="primary", width="stretch")
+        if go:
+            if verdict is None:
+                ss["track._errors"], ss["track._errors_for"] = {"passed": "请选择复查结论"}, fid
+                st.rerun()
+            passed = verdict == "通过，销号"
+            _run(svc.recheck, {"finding_id": fid, "expected_version": detail.version, "passed": passed,
+                               "note": note, "new_due_date": None if passed else new_due},
+                 f"问题 #{fid} 复查通过，已销号。" if passed else f"问题 #{fid} 复查未通过，已退回整改。")
+
+# --------------------------------------------------------------------------- site timeline
+st.subheader(f"工地时间线：{detail.site}")
+events, site_photos = ui.load_site_history(detail.site_id)
+for row in events.itertuples():
+    icon = {"督查": "🔍", "发现": "⚠️", "交办": "📨", "整改回复": "🛠️", "复查通过": "✅", "复查未通过": "↩️"}.get(row.kind, "•")
+    with st.container(border=row.kind == "发现"):
+        st.markdown(f"{icon} **{row.at:%Y-%m-%d %H:%M}** · {row.title}")
+        if row.detail:
+            st.caption(row.detail)
+        if row.kind == "发现" and len(site_photos):
+            mine = site_photos[site_photos.finding_id == row.finding_id]
+            if len(mine):
+                left, right = st.columns(2)
+                for col, kind in ((left, "整改前"), (right, "整改后")):
+                    shown = mine[mine.kind == kind]
+                    with col:
+                        st.caption(kind)
+                        if shown.empty:
+                            st.caption("（无）")
+                        for p in shown.itertuples():
+                            path = photos.resolve(p.thumb_path)
+                            if path:
+                                st.image(str(path), width="stretch")
