@@ -284,6 +284,7 @@ MAP_CSS = """
 .gw-legend i { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px;
                vertical-align: -1px; border: 1px solid #fff; }
 .gw-legend i.sq { border-radius: 2px; width: 10px; height: 10px; }
+.leaflet-control-layers { font-size: 12px; line-height: 1.4; }
 .gw-pop { font-size: 13px; line-height: 1.5; min-width: 180px; }
 .gw-pop b { font-size: 14px; } .gw-pop .tag { color: #fff; padding: 0 4px; border-radius: 3px; }
 .gw-pop ul { margin: 4px 0 0 0; padding-left: 16px; }

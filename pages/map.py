@@ -28,7 +28,7 @@ counts = site_frame["card"].value_counts().to_dict()
 for col, card in zip(st.columns(3), CARDS, strict=True):
     col.metric(CARD_LABELS[card], f"{counts.get(card, 0)} 个", help=CARD_MEANINGS[card], border=True)
 
-map_col, side_col = st.columns([3, 1])
+map_col, side_col = st.columns([4, 1])
 with map_col:
     if site_frame.empty:
         st.info("当前筛选条件下没有工地。")
