@@ -1,0 +1,117 @@
+"""Streamlit helpers for the secretariat's records page: cached lists, a form drawn from an
+``EntitySpec`` and the history table. Every cached function is keyed by the database URL.
+
+User text is only ever shown through ``st.dataframe``/widgets (inert) or as plain text — never
+through HTML, so markup typed into a record stays text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from gangwen_dash.config import get_settings
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.queries import audit as audit_queries
+from gangwen_dash.queries import records as record_queries
+from gangwen_dash.services.records import EntitySpec, Field
+
+TTL = 120
+
+
+def _url() -> str:
+    return get_settings().database_url
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _listing(url: str, entity: str, search: str) -> pd.DataFrame:
+    with read_session(get_engine(url)) as session:
+        return record_queries.listing(session, entity, search)
+
+
+def load_listing(entity: str, search: str = "") -> pd.DataFrame:
+    return _listing(_url(), entity, search)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _options(url: str, ref: str) -> list[tuple[int, str]]:
+    with read_session(get_engine(url)) as session:
+        return record_queries.options(session, ref)
+
+
+def load_options(ref: str) -> dict[int, str]:
+    return dict(_options(_url(), ref))
+
+
+def load_history(entity: str, entity_id: int) -> pd.DataFrame:
+    """Not cached: a history must show the latest change at once."""
+    with read_session(get_engine(_url())) as session:
+        return audit_queries.history(session, entity, entity_id)
+
+
+def load_recent(limit: int = 100) -> pd.DataFrame:
+    with read_session(get_engine(_url())) as session:
+        return audit_queries.recent(session, limit)
+
+
+def _parse_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def draw_field(f: Field, value: Any, key: str, errors: dict[str, str]) -> Any:
+    """One widget for field ``f`` prefilled with ``value``; shows its error message beneath."""
+    label = f.label + ("" if f.required or f.kind == "bool" else "（选填）")
+    if f.kind == "text":
+        out = st.text_input(label, value="" if value is None else str(value), key=key)
+    elif f.kind == "longtext":
+        out = st.text_area(label, value="" if value is None else str(value), key=key, height=100)
+    elif f.kind == "int":
+        out = st.number_input(label, value=int(value or 0), step=1, key=key)
+    elif f.kind == "float":
+        out = st.number_input(label, value=float(value) if value is not None else None, format="%.6f", key=key)
+    elif f.kind == "date":
+        out = st.date_input(label, value=_parse_date(value), key=key, min_value=date(2000, 1, 1),
+                            max_value=date(2100, 12, 31), format="YYYY-MM-DD")
+    elif f.kind == "bool":
+        out = st.checkbox(label, value=bool(value) if value is not None else f.name == "is_active", key=key)
+    elif f.kind == "choice":
+        options = list(f.choices) if f.required else ["", *f.choices]
+        index = options.index(value) if value in options else 0
+        out = st.selectbox(label, options, index=index, key=key) or None
+    elif f.kind == "ref":
+        names = load_options(f.ref)
+        options = list(names) if f.required else [None, *names]
+        index = options.index(value) if value in options else (0 if options else None)
+        out = st.selectbox(label, options, index=index, key=key,
+                           format_func=lambda i, n=names: "（无）" if i is None else n.get(i, str(i)))
+    elif f.kind == "refs":
+        names = load_options(f.ref)
+        out = st.multiselect(label, list(names), default=[i for i in (value or []) if i in names], key=key,
+                             format_func=lambda i, n=names: n.get(i, str(i)))
+    else:
+        raise AssertionError(f.kind)
+    if f.name in errors:
+        st.error(errors[f.name])
+    return out
+
+
+def draw_form(spec: EntitySpec, values: dict[str, Any], prefix: str, errors: dict[str, str]) -> dict[str, Any]:
+    """All fields of ``spec`` in two columns; returns the entered data."""
+    data: dict[str, Any] = {}
+    cols = st.columns(2)
+    for i, f in enumerate(spec.fields):
+        with cols[i % 2] if f.kind not in ("longtext", "refs") else st.container():
+            data[f.name] = draw_field(f, values.get(f.name), f"{prefix}.{f.name}", errors)
+    return data
+
+
+def forget_widgets(prefix: str) -> None:
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
