@@ -11,10 +11,15 @@ from tests.e2e.conftest import login, screenshot, wait_for_app
 def test_weekly_page_shows_16_9_pack_and_downloads_png(app_server, page, requests_seen):
     login(page, app_server.url, "admin")
     # A reload would start a new (signed-out) session: navigate inside the app.
-    page.get_by_role("link", name="周报（会议模式）").click()
+    link = page.get_by_role("link", name="周报（会议模式）")
+    link.wait_for(timeout=30_000)
+    link.click()
     wait_for_app(page)
     pack = page.locator(".wk-page")
-    pack.wait_for(timeout=30_000)
+    try:
+        pack.wait_for(timeout=60_000)
+    finally:
+        screenshot(page, "weekly-page")
     assert page.get_by_text("《港闻区政协扬尘管控民主监督工作周报》").first.is_visible()
     assert page.get_by_text("第52期 · 2019-W52").first.is_visible()
     # The template's CSS survived st.html's sanitiser: the pack is a 16:9 box, not unstyled text.
