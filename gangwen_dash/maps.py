@@ -29,6 +29,7 @@ from pathlib import Path
 import folium
 import numpy as np
 import pandas as pd
+import xyzservices
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.map import Layer
@@ -245,7 +246,16 @@ def js_json(value) -> str:
     Jinja openers are broken up too: folium/branca re-compile each element's rendered script as a Jinja
     template, so a site named ``{{ … }}`` would otherwise be evaluated on the server (template injection).
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _script_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def js_json_columns(columns: list[list]) -> str:
+    """``js_json`` of a list of columns, encoded column by column (2-3x faster than one nested dump)."""
+    return _script_safe("[" + ",".join(json.dumps(c, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                                       for c in columns) + "]")
+
+
+def _script_safe(text: str) -> str:
     text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     # A "{" followed by "{", "%" or "#" cannot be JSON structure (an object starts with a key string),
@@ -330,30 +340,37 @@ class RawScriptLayer:
 class SiteCluster(RawScriptLayer, FastMarkerCluster):
     """Sites as 红/黄/绿 markers in a marker cluster; a cluster shows its worst colour.
 
-    Row: ``[lat, lon, card, id, name, street, last_day, last_kind, open, overdue, severe, status]`` with lat/lon
-    in integer micro-degrees (±0.1 m; integers serialise twice as fast as floats and are shorter), card
-    an index into ``CARDS``, street an index into the street names, last_kind an index into ``KINDS`` or -1,
-    text already HTML-escaped. Popups and tooltips are created on first use (50k sites stay light).
+    The data is columnar (one JSON array per field, in ``SITE_FIELDS`` order; columns serialise faster
+    and smaller than rows): lat/lon in integer micro-degrees (±0.1 m), card an index into ``CARDS``,
+    street and status indexes into small lookup lists, last_kind an index into ``KINDS`` or -1; text is
+    already HTML-escaped. Popups and tooltips are created on first use, so 50k sites stay light.
     """
+
+    SITE_FIELDS = ("lat", "lon", "card", "id", "name", "street", "last_day", "last_kind", "open", "overdue",
+                   "severe", "status")
 
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = (function(){
                 var streets = {{ this.streets_json }};
+                var statuses = {{ this.statuses_json }};
                 var cards = {{ this.cards_json }};
                 var kinds = {{ this.kinds_json }};
                 var data = {{ this.data_json }};
+                var LAT = data[0], LON = data[1], CARD = data[2], NAME = data[4], STREET = data[5],
+                    DAY = data[6], KIND = data[7], OPEN = data[8], OVERDUE = data[9], SEVERE = data[10],
+                    STATUS = data[11];
                 var icons = cards.map(function (c) {
                     return L.divIcon({className: 'gw-site gw-site-' + c.key, iconSize: [14, 14], html: ''});
                 });
-                function popupHtml(r) {
-                    var c = cards[r[2]];
-                    var last = r[6] ? (r[6] + (r[7] >= 0 ? '（' + kinds[r[7]] + '）' : '')) : '暂无';
-                    return '<div class="gw-pop"><b>' + r[4] + '</b><br>'
+                function popupHtml(i) {
+                    var c = cards[CARD[i]];
+                    var last = DAY[i] ? (DAY[i] + (KIND[i] >= 0 ? '（' + kinds[KIND[i]] + '）' : '')) : '暂无';
+                    return '<div class="gw-pop"><b>' + NAME[i] + '</b><br>'
                         + '<span class="tag" style="background:' + c.colour + '">' + c.label + '</span> ' + c.meaning
-                        + '<br>街道：' + streets[r[5]] + '<br>最近督查：' + last
-                        + '<br>未销号问题：' + r[8] + ' 个（逾期 ' + r[9] + '，严重 ' + r[10] + '）'
-                        + '<br>工地状态：' + r[11] + '</div>';
+                        + '<br>街道：' + streets[STREET[i]] + '<br>最近督查：' + last
+                        + '<br>未销号问题：' + OPEN[i] + ' 个（逾期 ' + OVERDUE[i] + '，严重 ' + SEVERE[i] + '）'
+                        + '<br>工地状态：' + statuses[STATUS[i]] + '</div>';
                 }
                 var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
                 cluster.options.iconCreateFunction = function (cl) {
@@ -366,22 +383,23 @@ class SiteCluster(RawScriptLayer, FastMarkerCluster):
                         className: 'marker-cluster gw-cluster gw-cluster-' + cards[worst].key,
                         iconSize: L.point(40, 40)});
                 };
-                var markers = new Array(data.length);
-                for (var i = 0; i < data.length; i++) {
-                    var r = data[i];
-                    markers[i] = L.marker([r[0] / 1e6, r[1] / 1e6], {icon: icons[r[2]], card: r[2], row: r, riseOnHover: true});
+                var markers = new Array(LAT.length);
+                for (var i = 0; i < LAT.length; i++) {
+                    markers[i] = L.marker([LAT[i] / 1e6, LON[i] / 1e6],
+                                          {icon: icons[CARD[i]], card: CARD[i], site: i, riseOnHover: true});
                 }
                 cluster.addLayers(markers);
                 cluster.on('mouseover', function (e) {
                     var m = e.layer;
-                    if (m && m.options && m.options.row && !m.getTooltip()) {
-                        m.bindTooltip(m.options.row[4] + '（' + cards[m.options.row[2]].label + '）').openTooltip();
+                    if (m && m.options && m.options.site !== undefined && !m.getTooltip()) {
+                        var i = m.options.site;
+                        m.bindTooltip(NAME[i] + '（' + cards[CARD[i]].label + '）').openTooltip();
                     }
                 });
                 cluster.on('click', function (e) {
                     var m = e.layer;
-                    if (m && m.options && m.options.row && !m.getPopup()) {
-                        m.bindPopup(popupHtml(m.options.row), {maxWidth: 320}).openPopup();
+                    if (m && m.options && m.options.site !== undefined && !m.getPopup()) {
+                        m.bindPopup(popupHtml(m.options.site), {maxWidth: 320}).openPopup();
                     }
                 });
                 return cluster;
@@ -393,29 +411,38 @@ class SiteCluster(RawScriptLayer, FastMarkerCluster):
                                options={"chunkedLoading": True, "showCoverageOnHover": False, "maxClusterRadius": 50})
         self._name = "FastMarkerCluster"
         self.callback = ""
-        self.data = []  # FastMarkerCluster's attribute; the rows live in data_json
+        self.data = []  # FastMarkerCluster's attribute; the sites live in data_json
         self.default_js = assets.links(CLUSTER_JS)
         self.default_css = assets.links(CLUSTER_CSS)
-        streets = list(dict.fromkeys(sites["street"].tolist())) if len(sites) else []
-        street_idx = {s: i for i, s in enumerate(streets)}
+        streets = list(dict.fromkeys(sites["street"].tolist()))
+        statuses = list(dict.fromkeys(sites["status"].tolist()))
+        street_idx = {x: i for i, x in enumerate(streets)}
+        status_idx = {x: i for i, x in enumerate(statuses)}
         card_idx = {c: i for i, c in enumerate(CARDS)}
         kind_idx = {k: i for i, k in enumerate(KINDS)}
-        last_day = sites["last_inspected_at"].dt.strftime("%Y-%m-%d").fillna("").tolist() if len(sites) else []
-        kinds = [kind_idx.get(k, -1) for k in sites["last_kind"].tolist()]
-        rows = [list(r) for r in zip(
+        last = sites["last_inspected_at"]
+        last_day = last.dt.strftime("%Y-%m-%d").fillna("").tolist() if len(sites) else []
+        columns = [
             np.rint(sites["lat"].to_numpy(dtype=float) * 1e6).astype(np.int64).tolist(),
             np.rint(sites["lon"].to_numpy(dtype=float) * 1e6).astype(np.int64).tolist(),
-            [card_idx[c] for c in sites["card"].tolist()], sites["id"].astype(int).tolist(),
-            [esc(n) for n in sites["name"].tolist()], [street_idx[x] for x in sites["street"].tolist()],
-            last_day, kinds, sites["open_count"].astype(int).tolist(), sites["overdue_count"].astype(int).tolist(),
-            sites["severe_open_count"].astype(int).tolist(), [esc(x) for x in sites["status"].tolist()], strict=True,
-        )]
-        self.data_json = js_json(rows)
-        self.streets_json = js_json([esc(s) for s in streets])
+            [card_idx[c] for c in sites["card"].tolist()],
+            sites["id"].astype(np.int64).tolist(),
+            [esc(n) for n in sites["name"].tolist()],
+            [street_idx[x] for x in sites["street"].tolist()],
+            last_day,
+            [kind_idx.get(k, -1) for k in sites["last_kind"].tolist()],
+            sites["open_count"].astype(np.int64).tolist(),
+            sites["overdue_count"].astype(np.int64).tolist(),
+            sites["severe_open_count"].astype(np.int64).tolist(),
+            [status_idx[x] for x in sites["status"].tolist()],
+        ]
+        self.data_json = js_json_columns(columns)
+        self.streets_json = js_json([esc(x) for x in streets])
+        self.statuses_json = js_json([esc(x) for x in statuses])
         self.cards_json = js_json([{"key": c, "label": CARD_LABELS[c], "meaning": CARD_MEANINGS[c],
                                     "colour": CARD_COLOURS[c]} for c in CARDS])
         self.kinds_json = js_json(list(KINDS))
-        self.count = len(rows)
+        self.count = len(sites)
 
 
 class JsLayer(RawScriptLayer, Layer):
@@ -613,7 +640,10 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
     MapStyle().add_to(m)
 
     for spec in tiles.layers:
-        folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=spec.name, subdomains=spec.subdomains,
+        # A TileProvider object, not a URL string: folium would search xyzservices' catalogue (~10 ms).
+        provider = xyzservices.TileProvider(name=spec.name or "tiles", url=spec.url, attribution=spec.attribution,
+                                            html_attribution=spec.attribution)
+        folium.TileLayer(tiles=provider, attr=spec.attribution, name=spec.name, subdomains=spec.subdomains,
                          max_zoom=tiles.max_zoom, overlay=spec.overlay, control=False).add_to(m)
 
     _outline_layer(gcj).add_to(m)

@@ -25,7 +25,9 @@ def run(*args, url: str = "sqlite:///:memory:", **env):
 
 
 def _rows(page: str) -> list:
-    return json.loads(re.search(r"var data = (\[.*?\]);\n", page, re.S).group(1))
+    """One list per site (the page holds the sites column by column)."""
+    columns = json.loads(re.search(r"var data = (\[.*?\]);\n", page, re.S).group(1))
+    return [list(r) for r in zip(*columns, strict=True)]
 
 
 def test_map_html_writes_a_standalone_page_of_the_period(demo_url, tmp_path):

@@ -48,7 +48,8 @@ def _json_after(html_text: str, prefix: str):
 
 
 def _site_rows(html_text: str) -> list:
-    return _json_after(html_text, "var data = ")
+    """One list per site (the page holds the sites column by column)."""
+    return [list(r) for r in zip(*_json_after(html_text, "var data = "), strict=True)]
 
 
 @pytest.fixture(scope="module")
