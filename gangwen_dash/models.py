@@ -221,6 +221,9 @@ class Finding(Base, Versioned):
         # The overdue list and counts read only open findings by deadline.
         Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
+        # "As of the period's end" corrections to the cockpit rollups (migration 0002).
+        Index("ix_findings_closed_at", "closed_at"),
+        Index("ix_findings_first_due", "first_due_date"),
     )
 
 
@@ -436,3 +439,39 @@ class WeeklyNote(Base, Versioned):
     iso_week: Mapped[str] = mapped_column(String(8), unique=True)  # 2019-W46
     next_week_plan: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --------------------------------------------------------------------------- cockpit rollups
+# Kept exact by database triggers (migrations/rollup_triggers.py, migration 0002): never written by
+# application code. Read by gangwen_dash.queries.rollup.
+
+
+class InspectionDay(Base):
+    """Per inspection day and group: inspections, 抽查暗访, member participations."""
+
+    __tablename__ = "inspection_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspections: Mapped[int] = mapped_column(Integer, server_default="0")
+    spot_checks: Mapped[int] = mapped_column(Integer, server_default="0")
+    participations: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class FindingDay(Base):
+    """Per day found and group: findings, of which closed now, of which closed on time now."""
+
+    __tablename__ = "finding_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    findings: Mapped[int] = mapped_column(Integer, server_default="0")
+    closed: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class OpenDueDay(Base):
+    """Per deadline (due_date) and group: findings open now."""
+
+    __tablename__ = "open_due_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n_open: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -1,6 +1,7 @@
 """Everything the 驾驶舱 page shows, in one call (the page caches it; the benchmark times it uncached).
 
-- KPIs of the period, of the previous period of the same length (环比) and year to date (年累计);
+- KPIs of the period, of the previous period of the same length (环比) and year to date (年累计): the
+  card figures (``rollup.CARD_KEYS``, equal to ``kpis()``'s) plus, for the period, ``kpis.other_counts``;
 - the weekly trend over ``trend_window(period)`` (at least the 12 ISO weeks ending with the period);
 - findings by category and by street, the group comparison;
 - the overdue list as of the period's end (the longest ``overdue_limit`` rows) and its full length.
@@ -14,8 +15,8 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from gangwen_dash.queries import findings, inspections
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries import findings, inspections, rollup
+from gangwen_dash.queries.kpis import Filters, Period, other_counts
 
 TREND_WEEKS = 12
 OVERDUE_LIMIT = 100
@@ -48,15 +49,15 @@ def trend_window(period: Period, weeks: int = TREND_WEEKS) -> Period:
 def cockpit(session: Session, period: Period, filters: Filters = Filters(),
             overdue_limit: int = OVERDUE_LIMIT) -> CockpitData:
     previous, ytd, trend_period = period.previous(), period.year_to_date(), trend_window(period)
-    current = kpis(session, period, filters).as_dict()
+    current = {**rollup.card_figures(session, period, filters), **other_counts(session, period)}
     return CockpitData(
         period=period,
         previous=previous,
         ytd=ytd,
         trend_period=trend_period,
         kpis=current,
-        kpis_previous=kpis(session, previous, filters).as_dict(),
-        kpis_ytd=kpis(session, ytd, filters).as_dict() if ytd != period else current,
+        kpis_previous=rollup.card_figures(session, previous, filters),
+        kpis_ytd=_ytd(session, ytd, filters, current) if ytd != period else current,
         trend=inspections.weekly_trend(session, trend_period, filters),
         by_category=findings.by_category(session, period, filters),
         by_street=findings.by_street(session, period, filters),
@@ -64,3 +65,10 @@ def cockpit(session: Session, period: Period, filters: Filters = Filters(),
         overdue=findings.overdue_list(session, period.end, filters, limit=overdue_limit),
         overdue_total=current["findings_overdue"],
     )
+
+
+def _ytd(session: Session, ytd: Period, filters: Filters, current: dict) -> dict:
+    """Year-to-date card figures; it ends with the period, so the overdue backlog is the same."""
+    return {**rollup.inspection_summary(session, ytd, filters),
+            **rollup.finding_summary(session, ytd, filters, with_overdue=False),
+            "findings_overdue": current["findings_overdue"]}

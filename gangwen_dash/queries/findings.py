@@ -8,7 +8,7 @@ end", overdue via ``kpis.overdue_condition``), so every figure here adds up to t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select
@@ -80,30 +80,39 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
                  limit: int | None = None) -> pd.DataFrame:
     """Findings overdue as of the end of ``as_of`` (``kpis.overdue_condition``), longest overdue first.
 
-    ``days_overdue`` = ``as_of - due_date`` in days (due yesterday and still open: 1).
+    ``days_overdue`` = ``as_of - due_date`` in days (due yesterday and still open: 1). Read as two
+    disjoint parts — open now (the partial ``ix_findings_open_due`` index, in deadline order) and closed
+    after ``as_of`` (``ix_findings_closed_at``) — each limited, then merged.
     """
-    stmt = (
+    end = datetime.combine(as_of + timedelta(days=1), time.min)
+    base = (
         select(Finding.id, Site.name, Street.name, InspectionGroup.name, Finding.category, Finding.severity,
                Finding.description, Finding.responsible_unit, Finding.due_date)
         .select_from(Finding)
         .join(Site, Site.id == Finding.site_id)
         .join(Street, Street.id == Site.street_id)
         .join(InspectionGroup, InspectionGroup.id == Finding.group_id)
-        .where(overdue_condition(as_of))
+        .where(Finding.found_at < end, Finding.due_date < as_of)
         .order_by(Finding.due_date, Finding.id)
     )
-    stmt = _scoped(stmt, Finding, filters)
+    rows = []
+    for part in (Finding.closed_at.is_(None), Finding.closed_at >= end):
+        stmt = _scoped(base.where(part), Finding, filters)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        rows += session.execute(stmt).all()
+    rows.sort(key=lambda r: (_as_date(r[8]), r[0]))
     if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = session.execute(stmt).all()
+        rows = rows[:limit]
     data = [(*r[:8], _as_date(r[8]), (as_of - _as_date(r[8])).days) for r in rows]
     return pd.DataFrame(data, columns=OVERDUE_COLUMNS)
 
 
 def overdue_count(session: Session, as_of: date, filters: Filters = Filters()) -> int:
-    """Number of rows ``overdue_list`` would return without a limit."""
-    stmt = _scoped(select(func.count()).select_from(Finding).where(overdue_condition(as_of)), Finding, filters)
-    return int(session.execute(stmt).scalar_one())
+    """Number of rows ``overdue_list`` would return without a limit (fast: ``queries.rollup``)."""
+    from gangwen_dash.queries import rollup
+
+    return rollup.overdue_count(session, as_of, filters)
 
 
 def _as_date(value) -> date:

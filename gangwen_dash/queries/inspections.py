@@ -26,7 +26,14 @@ def _day(value) -> date:
 
 
 def daily_counts(session: Session, period: Period, filters: Filters = Filters()) -> dict[date, tuple[int, int]]:
-    """{day: (inspections, findings)} for the days of ``period`` that have any."""
+    """{day: (inspections, findings)} for the days of ``period`` that have any.
+
+    Without a street filter this reads the daily rollups (``queries.rollup``), else the base tables.
+    """
+    if filters.street_id is None:
+        from gangwen_dash.queries import rollup
+
+        return rollup.daily_counts(session, period, filters)
     out: dict[date, list[int]] = {}
     day = as_date(Inspection.inspected_at)
     stmt = select(day, func.count()).where(

@@ -1,0 +1,60 @@
+"""cockpit rollups: daily inspection/finding counts kept exact by triggers, indexes for as-of corrections
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 05:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from migrations import rollup_triggers
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def _counts(*names):
+    return [sa.Column(n, sa.Integer(), server_default="0", nullable=False) for n in names]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inspection_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        *_counts("inspections", "spot_checks", "participations"),
+        sa.PrimaryKeyConstraint("day", "group_id", name=op.f("pk_inspection_days")),
+    )
+    op.create_table(
+        "finding_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        *_counts("findings", "closed", "on_time"),
+        sa.PrimaryKeyConstraint("day", "group_id", name=op.f("pk_finding_days")),
+    )
+    op.create_table(
+        "open_due_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        *_counts("n_open"),
+        sa.PrimaryKeyConstraint("day", "group_id", name=op.f("pk_open_due_days")),
+    )
+    with op.batch_alter_table("findings", schema=None) as batch_op:
+        batch_op.create_index("ix_findings_closed_at", ["closed_at"], unique=False)
+        batch_op.create_index("ix_findings_first_due", ["first_due_date"], unique=False)
+    bind = op.get_bind()
+    rollup_triggers.rebuild(bind)
+    rollup_triggers.create(bind)
+
+
+def downgrade() -> None:
+    rollup_triggers.drop(op.get_bind())
+    with op.batch_alter_table("findings", schema=None) as batch_op:
+        batch_op.drop_index("ix_findings_first_due")
+        batch_op.drop_index("ix_findings_closed_at")
+    op.drop_table("open_due_days")
+    op.drop_table("finding_days")
+    op.drop_table("inspection_days")
