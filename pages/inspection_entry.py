@@ -98,7 +98,7 @@ options = {int(r.site_id): f"{r.name}（{r.street}）" for r in found.itertuples
 
 g1, g2 = st.columns([2, 3])
 with g1:
-    position = geolocate("entry.geo", "📍 获取当前位置（附近工地）")
+    position = geolocate("entry.geo", "获取当前位置（附近工地）")
 if position and "error" in position:
     st.warning(position["error"])
 elif position:
@@ -130,9 +130,9 @@ st.selectbox("选择工地", list(options), key="entry.site", format_func=option
 err("site_id")
 site = ui.load_site_info(ss.get("entry.site"))
 if site:
-    st.caption(f"📌 {site['street']} · {site['address'] or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
+    st.caption(f":material/location_on: {site['street']} · {site['address'] or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
 
-with st.expander("➕ 登记新工地", expanded=bool(ss.get("entry._site_errors"))):
+with st.expander("登记新工地", icon=":material/add_location_alt:", expanded=bool(ss.get("entry._site_errors"))):
     site_errors = ss.get("entry._site_errors", {})
     with st.form("entry.register_form", clear_on_submit=False, border=False):
         name = st.text_input("工地名称", key="entry.new_name")
@@ -266,7 +266,7 @@ for slot in slots:
         err(f"f.{slot}.photos")
         st.checkbox("现场交办（当场交给责任单位，进入整改中）", key=f"entry.f.{slot}.handover", **kw)
 
-st.button("➕ 添加其他问题（监测监控、喷淋雾炮、夜间施工…）", key="entry.add_extra", on_click=_add_extra,
+st.button("添加其他问题（监测监控、喷淋雾炮、夜间施工…）", icon=":material/add:", key="entry.add_extra", on_click=_add_extra,
           width="stretch")
 
 st.text_area("备注（可选）", key="entry.notes", height=68, **kw)

@@ -62,7 +62,7 @@ if rows.empty:
 
 view = rows.assign(
     逾期=rows.apply(lambda r: f"逾期 {r.days_overdue} 天" if r.overdue else "", axis=1),
-    现场核验=rows.verified_on_site.map({True: "✔", False: ""}),
+    现场核验=rows.verified_on_site.map({True: "是", False: ""}),
 )[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
    "recheck_failures", "现场核验"]]
 st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
@@ -98,7 +98,8 @@ def _show_photos(items: list[dict], kind: str) -> None:
         with cols[i % len(cols)]:
             if path:
                 st.image(str(path), width="stretch")
-            flag = "⚠️ " if p["check_result"] in photos.FLAGGED else ("✔ " if p["check_result"] == "现场核验" else "")
+            flag = ":material/warning: " if p["check_result"] in photos.FLAGGED else (
+                ":material/verified: " if p["check_result"] == "现场核验" else "")
             st.caption(f"{flag}{p['check_result']}")
 
 
@@ -108,7 +109,7 @@ with st.container(border=True):
     st.write(detail.description)
     st.caption(f"状态：{detail.status} · 责任单位：{detail.responsible_unit} · 整改期限：{detail.due_date:%Y-%m-%d}"
                f"（首次期限 {detail.first_due_date:%Y-%m-%d}）· 复查未通过 {detail.recheck_failures} 次"
-               + (" · ⚠️ 照片存疑" if detail.photo_flagged else "") + (" · ✔ 现场核验" if detail.verified_on_site else ""))
+               + (" · :material/warning: 照片存疑" if detail.photo_flagged else "") + (" · :material/verified: 现场核验" if detail.verified_on_site else ""))
     b, a = st.columns(2)
     with b:
         st.markdown("整改前")
@@ -199,7 +200,9 @@ elif detail.status == domain.ST_AWAITING_RECHECK:
 st.subheader(f"工地时间线：{detail.site}")
 events, site_photos = ui.load_site_history(detail.site_id)
 for row in events.itertuples():
-    icon = {"督查": "🔍", "发现": "⚠️", "交办": "📨", "整改回复": "🛠️", "复查通过": "✅", "复查未通过": "↩️"}.get(row.kind, "•")
+    icon = {"督查": "search", "发现": "report", "交办": "send", "整改回复": "construction", "复查通过": "task_alt",
+            "复查未通过": "undo"}.get(row.kind, "circle")
+    icon = f":material/{icon}:"
     with st.container(border=row.kind == "发现"):
         st.markdown(f"{icon} **{row.at:%Y-%m-%d %H:%M}** · {row.title}")
         if row.detail:
