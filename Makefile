@@ -71,4 +71,4 @@ lint: install-dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache static/vendor assets/node_modules
