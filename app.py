@@ -6,12 +6,17 @@ from gangwen_dash.domain import ROLE_LABELS
 from gangwen_dash.ui import text
 from gangwen_dash.ui.auth import JUST_SIGNED_IN, MUST_CHANGE, sign_out, touch_or_expire
 from gangwen_dash.ui.navigation import pages_for
+from gangwen_dash.ui.oidc import logout as oidc_logout
+from gangwen_dash.ui.oidc import try_sign_in as oidc_sign_in
 from gangwen_dash.ui.session import current_actor
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
 
 touch_or_expire()
 actor = current_actor()
+if actor is None:
+    oidc_sign_in()  # only when [auth] is configured and the OIDC provider signed this browser in
+    actor = current_actor()
 
 if actor is None or st.session_state.get(MUST_CHANGE):
     st.navigation([st.Page("pages/login.py", title="登录", url_path="login", icon=":material/login:")],
@@ -21,6 +26,7 @@ if actor is None or st.session_state.get(MUST_CHANGE):
 
 def _sign_out() -> None:
     sign_out("您已退出登录")
+    oidc_logout()
     st.rerun()
 
 

@@ -6,6 +6,7 @@ from gangwen_dash.services import auth
 from gangwen_dash.services.base import ValidationFailed
 from gangwen_dash.ui import text
 from gangwen_dash.ui.auth import MUST_CHANGE, NOTICE, sign_in
+from gangwen_dash.ui.oidc import login_button as oidc_login_button
 from gangwen_dash.ui.session import current_actor
 
 st.title(text.APP_TITLE)
@@ -52,3 +53,5 @@ if submitted:
     else:
         sign_in(result)
         st.rerun()
+
+oidc_login_button()  # offered only when [auth] is configured in secrets (README: 统一身份认证)

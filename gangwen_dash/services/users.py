@@ -172,3 +172,33 @@ def reset_password(actor: Actor, user_id: int, password: str, *, engine=None) ->
         bump_version(user)
         session.flush()
         audit(session, actor, "user.reset_password", "user", user.id, before, user_snapshot(user))
+
+
+def external_sign_in(identity: str, *, provider: str = "oidc", now=None, engine=None):
+    """Sign in someone the OIDC provider vouched for (``st.login``): only an active local account whose
+    user name equals the identity claim (e.g. the e-mail address) may enter, with that account's role.
+    The provider proves who it is; what they may do stays with the local account. Audited."""
+    from datetime import datetime
+
+    from gangwen_dash.services.auth import SignIn, SignInFailed, actor_for
+
+    now = now or datetime.now()
+    identity = (identity or "").strip()
+    if not identity:
+        raise SignInFailed("统一身份认证未提供用户名，无法登录")
+    outcome = None
+    with write_session(engine) as session:
+        user = session.execute(select(User).where(User.username == identity[:40])).scalar_one_or_none()
+        if user is None or not user.is_active or len(identity) > 40:
+            audit(session, Actor(None, identity[:40], "anonymous"), "auth.failed", "user", None,
+                  after={"provider": provider}, at=now)
+            outcome = f"统一身份认证账号“{identity}”未在本系统开通或已停用，请联系机关管理员"
+        elif user.locked_until and user.locked_until > now:
+            audit(session, actor_for(user), "auth.locked", "user", user.id, after={"provider": provider}, at=now)
+            outcome = "该账号已被锁定，请稍后再试"
+        else:
+            audit(session, actor_for(user), "auth.signed_in", "user", user.id, after={"provider": provider}, at=now)
+            result = SignIn(actor_for(user), False)
+    if outcome:
+        raise SignInFailed(outcome)
+    return result
