@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 from gangwen_dash import maps
 from gangwen_dash.queries.sites import CARD_LABELS, CARD_MEANINGS, CARDS
 from gangwen_dash.ui.filters import filter_bar
-from gangwen_dash.ui.maps import load_map, load_map_data, load_site_timeline, map_tiles
+from gangwen_dash.ui.maps import load_map, load_map_data, load_site_timeline, map_tiles, md
 
 st.title("督查地图")
 fs = filter_bar()
@@ -57,14 +57,14 @@ with side_col:
         row = site_frame[site_frame["id"] == selected].iloc[0]
         last = "暂无" if pd.isna(row["last_inspected_at"]) else f"{row['last_inspected_at']:%Y-%m-%d}（{row['last_kind']}）"
         st.markdown(f"**{CARD_LABELS[row['card']]}** · {CARD_MEANINGS[row['card']]}")
-        st.markdown(f"街道：{row['street']}  \n最近督查：{last}  \n"
+        st.markdown(f"街道：{md(row['street'])}  \n最近督查：{md(last)}  \n"
                     f"未销号问题：{row['open_count']} 个（逾期 {row['overdue_count']}，严重 {row['severe_open_count']}）  \n"
-                    f"工地状态：{row['status']}")
+                    f"工地状态：{md(row['status'])}")
     else:
         st.caption("点击地图上的工地标记，或在上方选择，查看该工地的督查与整改时间线。")
 
 if selected is not None:
-    st.subheader(f"{names[selected]} · 时间线")
+    st.subheader(f"{md(names[selected])} · 时间线")
     tl = load_site_timeline(int(selected))
     if tl.empty:
         st.info("该工地还没有督查记录。")

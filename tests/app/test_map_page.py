@@ -12,6 +12,7 @@ from gangwen_dash.queries.kpis import Filters
 from gangwen_dash.queries.reference import streets
 from gangwen_dash.queries.sites import site_cards
 from gangwen_dash.queries.timeline import site_timeline
+from gangwen_dash.ui.maps import md
 from tests.support.apptest import app_test
 
 
@@ -44,7 +45,7 @@ def test_selecting_a_site_shows_its_timeline(demo_url):
     assert box.value is None and len(box.options) == len(frame) + 1
     box.set_value(int(busy["id"])).run()
     assert not at.exception, at.exception
-    assert any(h.value == f"{busy['name']} · 时间线" for h in at.subheader)
+    assert any(h.value == f"{md(busy['name'])} · 时间线" for h in at.subheader)
     table = at.dataframe[0].value
     assert len(table) == len(expected) > 0
     assert list(table.columns) == ["时间", "类型", "事项", "说明"]
@@ -76,3 +77,21 @@ def test_bad_tiles_setting_falls_back_with_a_warning(demo_url, monkeypatch):
     assert not at.exception, at.exception
     assert any("天地图需要密钥" in w.value for w in at.warning)
     assert any("底图：无底图" in c.value for c in at.caption)
+
+
+def test_site_text_cannot_format_the_page(demo_url):
+    """Markdown in a site's name or street is shown as typed, not as bold text, links or colours."""
+    from sqlalchemy import update
+
+    from gangwen_dash.db import write_session
+    from gangwen_dash.models import Site
+
+    evil = "**粗体** [链接](http://evil.example) :red[红] $x$"
+    with write_session() as s:
+        site_id = s.execute(update(Site).where(Site.id == 1).values(name=evil).returning(Site.id)).scalar_one()
+    at = _open({"period": "2019"})
+    at.selectbox(key="map.site").set_value(site_id).run()
+    assert not at.exception, at.exception
+    heading = next(h.value for h in at.subheader if h.value.endswith("· 时间线"))
+    assert heading == md(evil) + " · 时间线"
+    assert "**" not in heading and "](" not in heading and ":red[" not in heading
