@@ -50,7 +50,7 @@ with tab_records:
     search = st.text_input("搜索", key="records.search", placeholder="输入名称、标题等关键字")
     table = ui.load_listing(entity, search)
     st.dataframe(table.drop(columns=["version"]).rename(columns={"id": "编号"}), hide_index=True,
-                 width="stretch", height=260)
+                 width="stretch", height=min(300, 40 + 35 * max(len(table), 1)))
     st.caption(f"显示 {len(table)} 条（最多 200 条，可用搜索缩小范围）")
 
     titles = dict(zip(table["id"], table.iloc[:, 2].astype(str), strict=True)) if len(table) else {}
@@ -60,7 +60,7 @@ with tab_records:
         st.session_state[pick_key] = pending
         titles.setdefault(pending, "")
     picked = st.selectbox("新建，或选择要修改的记录", [0, *titles], key=pick_key,
-                          format_func=lambda i: "➕ 新建" if i == 0 else f"#{i} {titles.get(i, '')}")
+                          format_func=lambda i: "＋ 新建记录" if i == 0 else f"#{i} {titles.get(i, '')}")
 
     opened = st.session_state.get("records.opened")
     if not opened or opened["entity"] != entity or opened["id"] != picked:

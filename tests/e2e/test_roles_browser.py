@@ -79,6 +79,13 @@ def test_secretariat_checks_an_excel_file_and_sees_the_row_errors(app_server, pa
     grid.scroll_into_view_if_needed()
     screenshot(page, "exchange-report")
     assert page.get_by_role("button", name="确认导入").count() == 0
+    # 记录管理: the lists, the edit form and the history are there.
+    page.get_by_role("link", name="记录管理").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="台账记录").wait_for(timeout=30_000)
+    assert page.get_by_role("tab", name="变更历史").is_visible()
+    page.get_by_role("button", name="保存").first.wait_for(timeout=30_000)
+    screenshot(page, "records")
 
 
 def test_five_wrong_passwords_lock_the_account(app_server, page):
