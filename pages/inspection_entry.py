@@ -8,7 +8,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from gangwen_dash import domain
+from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import default_due_date, record_inspection
@@ -44,11 +44,12 @@ notice = ss.pop(ui.NOTICE, None)
 if notice:
     st.success(notice)
 elif restored:
-    st.info("已恢复上次未提交的草稿（照片需重新选择）。")
+    st.info("已恢复上次未提交的草稿（含已上传的照片）。")
 
 save = ui.save_entry_draft
 kw = {"on_change": save, "args": (actor,)}
 errors = ui.errors_by_widget(ss.get(ui.ERRORS, {}), ss.get("entry._slots", []))
+errors.update({f"f.{slot}.photos": message for slot, message in ss.get(ui.STAGE_ERRORS, {}).items()})
 
 
 def err(field: str) -> None:
@@ -260,9 +261,20 @@ for slot in slots:
         err(f"f.{slot}.desc")
         st.file_uploader("问题照片（拍照或从相册选择，可多张；JPEG/PNG/WebP，单张 ≤ 15 MB）",
                          type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True,
-                         key=f"entry.f.{slot}.photos")
+                         key=ui.uploader_key(slot), on_change=ui.stage_photos, args=(actor, slot),
+                         max_upload_size=photos.MAX_BYTES // (1024 * 1024))
         if st.toggle("用相机直接拍照", key=f"entry.f.{slot}.use_camera", **kw):
-            st.camera_input("拍照", key=f"entry.f.{slot}.camera")
+            st.camera_input("拍照", key=ui.camera_key(slot), on_change=ui.stage_photos, args=(actor, slot))
+        staged = ui.staged_photos(slot)
+        if staged:
+            st.caption(f"已保存照片 {len(staged)} 张（断网或刷新也不会丢失）")
+            for col, item in zip(st.columns(4), staged, strict=False):
+                with col:
+                    st.image(item["thumb_path"], caption=item["name"], width="stretch")
+                    st.button("移除", key=f"entry.f.{slot}.rm_{item['sha']}.remove", on_click=ui.unstage_photo,
+                              args=(actor, slot, item["sha"]), width="stretch")
+            if len(staged) > 4:
+                st.caption(f"另有 {len(staged) - 4} 张未显示")
         err(f"f.{slot}.photos")
         st.checkbox("现场交办（当场交给责任单位，进入整改中）", key=f"entry.f.{slot}.handover", **kw)
 
@@ -285,6 +297,7 @@ if submitted:
     if group_id is None:
         st.error("您的账号未分配督查组，不能录入。")
         st.stop()
+    ss.pop(ui.STAGE_ERRORS, None)
     command, slots_sent = ui.build_command(group_id)
     ss["entry._slots"] = slots_sent
     try:

@@ -164,7 +164,8 @@ elif detail.status == domain.ST_RECTIFYING:
         text = st.text_area("整改情况", key=f"track.r_text.{fid}", placeholder="如：已全部覆盖防尘网并增设喷淋")
         err("text")
         files = st.file_uploader("整改后照片（可多张）", type=["jpg", "jpeg", "png", "webp"],
-                                 accept_multiple_files=True, key=f"track.r_photos.{fid}")
+                                 accept_multiple_files=True, key=f"track.r_photos.{fid}",
+                                 max_upload_size=photos.MAX_BYTES // (1024 * 1024))
         err("photos")
         confirm = st.checkbox("确认提交存疑照片（位置/时间不符时）", key=f"track.r_confirm.{fid}")
         go = st.form_submit_button("提交整改回复", type="primary", width="stretch")

@@ -9,13 +9,15 @@ which Streamlit drops the widget values). Uploaded photos are not part of the dr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from gangwen_dash import domain
+from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import entry as entry_queries
@@ -36,7 +38,9 @@ DEVICE_POS = "entry._device_pos"
 SENTINEL = "entry.kind"  # present while the page's widgets live in the session
 NOT_SAVED = {ERRORS, NOTICE, "entry._restored_at"}
 UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near")
-NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register")
+NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register", "entry.up.",
+                      "entry.cam.", "entry._stage_errors")
+STAGE_ERRORS = "entry._stage_errors"
 
 
 def _url() -> str:
@@ -135,6 +139,9 @@ def _encode(value):
         return value
     if isinstance(value, list | tuple) and all(isinstance(v, str | int | float | bool) for v in value):
         return list(value)
+    if isinstance(value, list) and all(isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+                                       for v in value):
+        return [dict(v) for v in value]
     raise TypeError
 
 
@@ -186,6 +193,8 @@ def reset_entry(actor: Actor) -> None:
     """After a successful submission (or 清空): drop the draft and every entry widget value."""
     with contextlib.suppress(ServiceError):
         clear_draft(actor, DRAFT_FORM)
+    for key in [k for k in st.session_state if k.startswith("entry.f.") and k.endswith(".staged")]:
+        _delete_staged(st.session_state[key])
     for key in [k for k in st.session_state if k.startswith(PREFIX) and k not in (NOTICE,)]:
         del st.session_state[key]
 
@@ -223,12 +232,93 @@ def init_finding_slot(slot: str, found: date) -> None:
         st.session_state.setdefault(f"entry.f.{slot}.category", domain.EXTRA_CATEGORIES[0])
 
 
-def _uploads(slot: str) -> list[dict]:
-    files = list(st.session_state.get(f"entry.f.{slot}.photos") or [])
-    shot = st.session_state.get(f"entry.f.{slot}.camera")
+# --------------------------------------------------------------------------- staged photos
+#
+# A photo is validated and kept on the server the moment it is chosen (under photo_dir/drafts/<user>/),
+# and the list of staged files is part of the draft: a reload or a dropped connection keeps the photos
+# too. The uploader is then re-keyed so it shows empty again; the staged photos are shown as thumbnails.
+
+
+def uploader_key(slot: str) -> str:
+    return f"entry.up.{slot}.{st.session_state.get(f'entry.f.{slot}.upn', 0)}"
+
+
+def camera_key(slot: str) -> str:
+    return f"entry.cam.{slot}.{st.session_state.get(f'entry.f.{slot}.upn', 0)}"
+
+
+def _stage_dir(actor: Actor) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in actor.username) or "user"
+    return photos.photo_root() / "drafts" / safe
+
+
+def stage_photos(actor: Actor, slot: str) -> None:
+    """on_change of a finding's uploader / camera: validate, keep on the server, list in the draft."""
+    ss = st.session_state
+    files = list(ss.get(uploader_key(slot)) or [])
+    shot = ss.get(camera_key(slot))
     if shot is not None:
         files.append(shot)
-    return [{"name": f.name or "照片.jpg", "data": f.getvalue()} for f in files]
+    staged = list(ss.get(f"entry.f.{slot}.staged", []))
+    problems = []
+    folder = _stage_dir(actor)
+    for f in files:
+        data = f.getvalue()
+        try:
+            processed = photos.process(data, f.name or "照片.jpg")
+        except photos.PhotoRejected as exc:
+            problems.append(str(exc))
+            continue
+        digest = hashlib.sha256(data).hexdigest()[:24]
+        if any(item["sha"] == digest for item in staged):
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{digest}.raw").write_bytes(data)
+        (folder / f"{digest}.thumb.jpg").write_bytes(processed.thumb)
+        rel = (folder / digest).relative_to(photos.photo_root()).as_posix()
+        staged.append({"name": f.name or "照片.jpg", "sha": digest, "file": f"{rel}.raw", "thumb": f"{rel}.thumb.jpg"})
+    ss[f"entry.f.{slot}.staged"] = staged
+    errors = dict(ss.get(STAGE_ERRORS, {}))
+    if problems:
+        errors[slot] = "；".join(problems)
+    else:
+        errors.pop(slot, None)
+    ss[STAGE_ERRORS] = errors
+    ss[f"entry.f.{slot}.upn"] = ss.get(f"entry.f.{slot}.upn", 0) + 1  # a fresh, empty uploader
+    save_entry_draft(actor)
+
+
+def unstage_photo(actor: Actor, slot: str, sha: str) -> None:
+    ss = st.session_state
+    keep, drop = [], []
+    for item in ss.get(f"entry.f.{slot}.staged", []):
+        (drop if item["sha"] == sha else keep).append(item)
+    ss[f"entry.f.{slot}.staged"] = keep
+    _delete_staged(drop)
+    save_entry_draft(actor)
+
+
+def staged_photos(slot: str) -> list[dict]:
+    """Staged photos still on disk, with the absolute thumbnail path for display."""
+    out = []
+    root = photos.photo_root()
+    for item in st.session_state.get(f"entry.f.{slot}.staged", []):
+        if (root / item["file"]).is_file():
+            out.append({**item, "thumb_path": str(root / item["thumb"])})
+    return out
+
+
+def _delete_staged(items: list[dict]) -> None:
+    root = photos.photo_root()
+    for item in items:
+        for rel in (item.get("file"), item.get("thumb")):
+            if rel and not rel.startswith(".."):
+                (root / rel).unlink(missing_ok=True)
+
+
+def _uploads(slot: str) -> list[dict]:
+    root = photos.photo_root()
+    return [{"name": item["name"], "data": (root / item["file"]).read_bytes()} for item in staged_photos(slot)]
 
 
 def build_command(group_id: int) -> tuple[dict, list[str]]:

@@ -38,7 +38,7 @@ def _fill(at, url, site_id, *, photo=True):
     if photo:
         with read_session(get_engine(url)) as s:
             site = s.get(Site, site_id)
-        at.file_uploader(key="entry.f.S2.photos").set_value(
+        at.file_uploader(key="entry.up.S2.0").set_value(
             ("现场.jpg", images.jpeg(site.lat, site.lon, datetime.now()), "image/jpeg")).run()
     return at
 
@@ -80,9 +80,11 @@ def test_entry_shows_chinese_errors_next_to_fields_and_saves_nothing(demo_url):
     _fill(at, demo_url, 1, photo=False)
     at.button(key="entry.submit").click().run()
     assert any("请至少上传一张问题照片" in e.value for e in at.error)
-    at.file_uploader(key="entry.f.S2.photos").set_value(("假照片.jpg", "文字".encode() * 100, "image/jpeg")).run()
+    at.file_uploader(key="entry.up.S2.0").set_value(("假照片.jpg", "文字".encode() * 100, "image/jpeg")).run()
+    assert any("不是有效的图片" in e.value for e in at.error)  # refused as soon as it is chosen
+    assert not at.session_state["entry.f.S2.staged"]
     at.button(key="entry.submit").click().run()
-    assert any("不是有效的图片" in e.value for e in at.error)
+    assert any("请至少上传一张问题照片" in e.value for e in at.error)
     assert _count(demo_url, Inspection) == before
 
 
@@ -93,6 +95,8 @@ def test_entry_draft_survives_a_reload(demo_url):
     at.segmented_control(key="entry.check.S2").set_value("不符合").run()
     at.text_area(key="entry.f.S2.desc").set_value("渣土堆覆盖不完整").run()
     at.text_area(key="entry.notes").set_value("北门附近").run()
+    at.file_uploader(key="entry.up.S2.0").set_value(("北门.jpg", images.jpeg(size=(800, 600)), "image/jpeg")).run()
+    assert [p["name"] for p in at.session_state["entry.f.S2.staged"]] == ["北门.jpg"]
     # a new browser session (reload / dropped connection) for the same user
     again = _entry(actor)
     assert not again.exception
@@ -101,9 +105,18 @@ def test_entry_draft_survives_a_reload(demo_url):
     assert again.segmented_control(key="entry.check.S2").value == "不符合"
     assert again.text_area(key="entry.f.S2.desc").value == "渣土堆覆盖不完整"
     assert again.text_area(key="entry.notes").value == "北门附近"
+    assert len(again.image) >= 1  # the staged photo came back with the draft
     # another user sees nothing of it
     other = _entry(_actor(demo_url, "inspector2"))
     assert other.text_area(key="entry.notes").value == ""
+    # the restored draft, photo included, can be submitted as it is once the checklist is complete
+    for item in ("S1", "S3", "S4", "S5", "S6"):
+        again.segmented_control(key=f"entry.check.{item}").set_value("符合")
+    again.button(key="entry.submit").click().run()
+    assert any("已保存督查记录" in s.value for s in again.success), [e.value for e in again.error]
+    with read_session(get_engine(demo_url)) as s:
+        f = s.execute(select(Finding).order_by(Finding.id.desc())).scalars().first()
+        assert (f.description, f.site_id, len(f.photos)) == ("渣土堆覆盖不完整", 2, 1)
 
 
 def _track(actor):

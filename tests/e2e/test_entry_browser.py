@@ -83,7 +83,7 @@ def test_record_inspection_on_tablet_and_see_it_on_the_cockpit(app_server, page,
     photo = tmp_path / "s2.jpg"
     photo.write_bytes(images.jpeg(size=(1200, 900)))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(photo))
-    page.get_by_text("s2.jpg").first.wait_for(timeout=15_000)
+    page.get_by_text("已保存照片 1 张").first.wait_for(timeout=15_000)
     wait_for_app(page)
     # no horizontal scrolling at 1024×768
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -98,3 +98,12 @@ def test_record_inspection_on_tablet_and_see_it_on_the_cockpit(app_server, page,
     assert _findings_this_week(app_server.db_url) == before + 1
     assert _cockpit_findings(page, week_label) == before + 1
     screenshot(page, "entry-cockpit")
+
+    # portrait tablet: the emptied form again, still without horizontal scrolling
+    page.get_by_role("link", name="督查录入").click()
+    wait_for_app(page)
+    page.get_by_text("① 工地").wait_for(timeout=30_000)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(page, "entry-portrait")
