@@ -222,7 +222,8 @@ class Finding(Base, Versioned):
         Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
         # "As of the period's end" corrections to the cockpit rollups (migration 0002).
-        Index("ix_findings_closed_at", "closed_at"),
+        Index("ix_findings_closed_at", "closed_at", postgresql_where=text("closed_at IS NOT NULL"),
+              sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_findings_first_due", "first_due_date"),
     )
 

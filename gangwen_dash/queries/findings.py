@@ -86,12 +86,8 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
     """
     end = datetime.combine(as_of + timedelta(days=1), time.min)
     base = (
-        select(Finding.id, Site.name, Street.name, InspectionGroup.name, Finding.category, Finding.severity,
+        select(Finding.id, Finding.site_id, Finding.group_id, Finding.category, Finding.severity,
                Finding.description, Finding.responsible_unit, Finding.due_date)
-        .select_from(Finding)
-        .join(Site, Site.id == Finding.site_id)
-        .join(Street, Street.id == Site.street_id)
-        .join(InspectionGroup, InspectionGroup.id == Finding.group_id)
         .where(Finding.found_at < end, Finding.due_date < as_of)
         .order_by(Finding.due_date, Finding.id)
     )
@@ -101,10 +97,19 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
         if limit is not None:
             stmt = stmt.limit(limit)
         rows += session.execute(stmt).all()
-    rows.sort(key=lambda r: (_as_date(r[8]), r[0]))
+    rows.sort(key=lambda r: (_as_date(r[7]), r[0]))
     if limit is not None:
         rows = rows[:limit]
-    data = [(*r[:8], _as_date(r[8]), (as_of - _as_date(r[8])).days) for r in rows]
+    # Names for the (at most ``limit``) rows shown, looked up by primary key.
+    site_ids = sorted({r[1] for r in rows})
+    sites = {}
+    for chunk in range(0, len(site_ids), 500):
+        sites.update({i: (site, street) for i, site, street in session.execute(
+            select(Site.id, Site.name, Street.name).join(Street, Street.id == Site.street_id)
+            .where(Site.id.in_(site_ids[chunk:chunk + 500])))})
+    groups = dict(session.execute(select(InspectionGroup.id, InspectionGroup.name)).all())
+    data = [(r[0], *sites[r[1]], groups[r[2]], *r[3:7], _as_date(r[7]), (as_of - _as_date(r[7])).days)
+            for r in rows]
     return pd.DataFrame(data, columns=OVERDUE_COLUMNS)
 
 

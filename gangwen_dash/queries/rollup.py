@@ -17,12 +17,44 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from gangwen_dash.models import Finding, FindingDay, InspectionDay, OpenDueDay
 from gangwen_dash.queries import kpis as live
 from gangwen_dash.queries.kpis import Filters, Period, _ratio
 from gangwen_dash.queries.sqlfuncs import as_date
+
+# Above this many findings in a period, its "as of the end" corrections are found through the
+# closed_at / first_due_date indexes (few recent rows) rather than by scanning the period's findings.
+TAIL_SCAN_LIMIT = 20_000
+
+
+class no_index(FunctionElement):
+    """The column unchanged, but SQLite will not use an index on it for this term (unary ``+``).
+
+    SQLite's planner sometimes prefers a wide ``found_at`` range over a narrow index; this steers it.
+    PostgreSQL plans from statistics and gets the bare column.
+    """
+
+    inherit_cache = True
+    name = "no_index"
+
+    @property
+    def type(self):
+        return self.clauses.clauses[0].type
+
+
+@compiles(no_index)
+def _no_index_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(no_index, "sqlite")
+def _no_index_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
 
 CARD_KEYS = ("inspections", "spot_checks", "routine_inspections", "member_participations", "findings",
              "findings_closed", "findings_overdue", "rectification_rate", "on_time_rate")
@@ -54,7 +86,8 @@ def overdue_count(session: Session, as_of: date, filters: Filters = Filters()) -
         select(func.coalesce(func.sum(OpenDueDay.n_open), 0)).where(OpenDueDay.day < as_of),
         OpenDueDay.group_id, filters)).scalar_one()
     found_later = session.execute(_live_finding(select(func.count()).select_from(Finding).where(
-        Finding.closed_at.is_(None), Finding.found_at >= end, Finding.due_date < as_of), filters)).scalar_one()
+        Finding.closed_at.is_(None), Finding.found_at >= end, no_index(Finding.due_date) < as_of),
+        filters)).scalar_one()
     closed_later = session.execute(_live_finding(select(func.count()).select_from(Finding).where(
         Finding.closed_at >= end, Finding.found_at < end, Finding.due_date < as_of), filters)).scalar_one()
     return int(open_due) - int(found_later) + int(closed_later)
@@ -93,7 +126,8 @@ def finding_summary(session: Session, period: Period, filters: Filters = Filters
     # Findings of the period whose "as of the end" state differs from "now": closed after the end, or
     # original deadline after the end. Two disjoint, index-driven sets.
     end = period.end_dt
-    in_period = and_(Finding.found_at >= period.start_dt, Finding.found_at < end)
+    found_at = Finding.found_at if found <= TAIL_SCAN_LIMIT else no_index(Finding.found_at)
+    in_period = and_(found_at >= period.start_dt, found_at < end)
     reply_ok = as_date(Finding.replied_at) <= Finding.first_due_date
     is_closed = Finding.closed_at.is_not(None)
     due_later = Finding.first_due_date > period.end

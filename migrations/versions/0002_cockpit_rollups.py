@@ -43,7 +43,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "group_id", name=op.f("pk_open_due_days")),
     )
     with op.batch_alter_table("findings", schema=None) as batch_op:
-        batch_op.create_index("ix_findings_closed_at", ["closed_at"], unique=False)
+        # Partial: the open findings (closed_at IS NULL) are served by ix_findings_open_due.
+        batch_op.create_index("ix_findings_closed_at", ["closed_at"], unique=False,
+                              sqlite_where=sa.text("closed_at IS NOT NULL"),
+                              postgresql_where=sa.text("closed_at IS NOT NULL"))
         batch_op.create_index("ix_findings_first_due", ["first_due_date"], unique=False)
     bind = op.get_bind()
     rollup_triggers.rebuild(bind)
@@ -54,7 +57,8 @@ def downgrade() -> None:
     rollup_triggers.drop(op.get_bind())
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_index("ix_findings_first_due")
-        batch_op.drop_index("ix_findings_closed_at")
+        batch_op.drop_index("ix_findings_closed_at", sqlite_where=sa.text("closed_at IS NOT NULL"),
+                            postgresql_where=sa.text("closed_at IS NOT NULL"))
     op.drop_table("open_due_days")
     op.drop_table("finding_days")
     op.drop_table("inspection_days")
