@@ -3,9 +3,7 @@ Period and inspection group from the sidebar (and the URL); the group narrows th
 
 import streamlit as st
 
-from gangwen_dash import charts
-from gangwen_dash.domain import ACTIVITY_KINDS
-from gangwen_dash.ui.analytics import load_activities, show_table
+from gangwen_dash.ui.analytics import load_activities, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 
 st.title("履职活动")
@@ -24,12 +22,10 @@ if by_kind["activities"].sum() == 0:
 else:
     left, right = st.columns(2)
     with left:
-        st.altair_chart(charts.counts_bar(by_kind, "kind", "activities", "活动类型", "活动次数", "按类型",
-                                          horizontal=True), width="stretch")
+        show_chart(data["charts"]["kinds"])
     with right:
-        st.altair_chart(charts.counts_bar(by_kind, "kind", "participations", "活动类型", "参与委员人次",
-                                          "参与人次（按类型）", horizontal=True, color=charts.GOOD), width="stretch")
-    st.altair_chart(charts.activities_by_month(data["by_month"], list(ACTIVITY_KINDS)), width="stretch")
+        show_chart(data["charts"]["participations"])
+    show_chart(data["charts"]["months"])
 
 st.subheader("委员参与")
 st.caption(f"在册委员 {summary['members']} 人，本时期参加活动或督查的 {summary['members_active']} 人；"

@@ -3,10 +3,10 @@ group comparison and the overdue list for the period and filters in the sidebar 
 
 import streamlit as st
 
-from gangwen_dash import charts, cockpit
+from gangwen_dash import cockpit
 from gangwen_dash.config import get_settings
 from gangwen_dash.labels import KPI_LABELS
-from gangwen_dash.ui.analytics import load_cockpit, show_table
+from gangwen_dash.ui.analytics import load_cockpit, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.loaders import load_latest_data_date
 
@@ -17,7 +17,7 @@ if load_latest_data_date() is None:
     st.stop()
 
 fs = filter_bar()
-data = load_cockpit(fs.period, fs.filters)
+data, specs = load_cockpit(fs.period, fs.filters)
 st.caption(f"{fs.caption()} · 环比：{data.previous.start:%Y-%m-%d} 至 {data.previous.end:%Y-%m-%d}"
            f" · 年累计：{data.ytd.start:%Y-%m-%d} 起")
 
@@ -36,21 +36,15 @@ with st.expander("其他履职工作（本时期）", expanded=False):
     for col, key in zip(st.columns(len(other)), other, strict=True):
         col.metric(KPI_LABELS[key], cockpit.fmt(key, data.kpis[key]))
 
-st.altair_chart(charts.weekly_trend(data.trend), width="stretch")
+show_chart(specs["trend"])
 
 left, right = st.columns(2)
 with left:
-    if data.by_category.empty:
-        st.caption("本时期未发现问题")
-    else:
-        st.altair_chart(charts.findings_by_category(data.by_category), width="stretch")
+    show_chart(specs["category"], empty="本时期未发现问题")
 with right:
-    if data.by_street.empty:
-        st.caption("本时期各街道均未发现问题")
-    else:
-        st.altair_chart(charts.findings_by_street(data.by_street), width="stretch")
+    show_chart(specs["street"], empty="本时期各街道均未发现问题")
 
-st.altair_chart(charts.group_comparison(data.groups), width="stretch")
+show_chart(specs["groups"])
 show_table(data.groups, ["group", "inspections", "member_participations", "findings", "closed", "closure_rate"],
            key="dashboard.groups")
 

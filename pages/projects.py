@@ -3,8 +3,7 @@ key and excellent proposals; replies overdue (> 3 months). Period and street fro
 
 import streamlit as st
 
-from gangwen_dash import charts
-from gangwen_dash.ui.analytics import load_projects, show_table
+from gangwen_dash.ui.analytics import load_projects, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 
 st.title("项目进展")
@@ -30,10 +29,9 @@ if total == 0:
 else:
     left, right = st.columns(2)
     with left:
-        st.altair_chart(charts.projects_by(data["by_street"], "street", "街道", "各街道民生项目"), width="stretch")
+        show_chart(data["charts"]["by_street"])
     with right:
-        st.altair_chart(charts.counts_bar(data["status"], "status", "projects", "状态", "项目数", "项目状态",
-                                          color=charts.GOOD), width="stretch")
+        show_chart(data["charts"]["status"])
     show_table(data["by_room"], ["room", "street", "room_kind", "projects", "solved", "in_progress"],
                key="projects.rooms", height=300)
 
@@ -43,13 +41,11 @@ if proposals == 0:
 else:
     left, mid, right = st.columns(3)
     with left:
-        st.altair_chart(charts.counts_bar(stages, "stage", "proposals", "办理阶段", "提案数", "办理阶段"),
-                        width="stretch")
+        show_chart(data["charts"]["stages"])
     with mid:
-        st.altair_chart(charts.counts_bar(data["results"], "label", "proposals", "办理结果", "提案数", "办理结果（A/B/C）",
-                                          horizontal=True), width="stretch")
+        show_chart(data["charts"]["results"])
     with right:
-        st.altair_chart(charts.satisfaction(data["satisfaction"]), width="stretch")
+        show_chart(data["charts"]["satisfaction"])
 
 st.subheader(f"重点提案（{len(data['key'])} 件）")
 show_table(data["key"], ["number", "title", "lead_chair", "stage", "handling_unit", "progress"],

@@ -3,9 +3,8 @@ and average days to close by responsible unit, for the period and filters in the
 
 import streamlit as st
 
-from gangwen_dash import charts
 from gangwen_dash.queries.rectification import REPEAT_WINDOW_DAYS
-from gangwen_dash.ui.analytics import load_rectification, show_table
+from gangwen_dash.ui.analytics import load_rectification, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 
 st.title("督查整改分析")
@@ -27,11 +26,10 @@ if k["findings"] == 0:
 else:
     left, right = st.columns(2)
     with left:
-        st.altair_chart(charts.funnel(data["funnel"]), width="stretch")
+        show_chart(data["charts"]["funnel"])
     with right:
-        st.altair_chart(charts.outcomes(data["outcomes"]), width="stretch")
-    if not data["units"]["avg_days_to_close"].isna().all():
-        st.altair_chart(charts.unit_days(data["units"]), width="stretch")
+        show_chart(data["charts"]["outcomes"])
+    show_chart(data["charts"]["units"])
     show_table(data["units"], ["responsible_unit", "findings", "closed", "avg_days_to_close", "overdue"],
                key="rectification.units")
 

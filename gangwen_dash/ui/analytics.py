@@ -1,8 +1,10 @@
 """Cached loaders for the 看板 pages (驾驶舱, 督查整改, 项目进展, 履职活动).
 
 Every loader is keyed by the database URL (two databases in one process never share results), has a
-TTL and bounded entries, and returns aggregated rows only. ``clear_read_caches()`` in loaders.py clears
-all of ``st.cache_data`` after a write, these included.
+TTL and bounded entries, and returns aggregated rows only — plus the Vega-Lite specs of the page's
+Altair charts (``gangwen_dash.charts``), built once per cache entry: building and validating an
+Altair spec costs tens of milliseconds, far more than a warm rerun should. ``clear_read_caches()`` in
+loaders.py clears all of ``st.cache_data`` after a write, these included.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from datetime import date
 
 import streamlit as st
 
+from gangwen_dash import charts
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.domain import ACTIVITY_KINDS
 from gangwen_dash.queries.kpis import Filters, Period
 
 TTL = 300
@@ -22,15 +26,27 @@ def _url() -> str:
     return get_settings().database_url
 
 
+def _spec(chart) -> dict:
+    return chart.to_dict()
+
+
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _cockpit(url: str, start: date, end: date, group_id: int | None, street_id: int | None):
     from gangwen_dash.queries.cockpit import cockpit
 
     with read_session(get_engine(url)) as session:
-        return cockpit(session, Period(start, end), Filters(group_id, street_id))
+        data = cockpit(session, Period(start, end), Filters(group_id, street_id))
+    specs = {
+        "trend": _spec(charts.weekly_trend(data.trend)),
+        "category": None if data.by_category.empty else _spec(charts.findings_by_category(data.by_category)),
+        "street": None if data.by_street.empty else _spec(charts.findings_by_street(data.by_street)),
+        "groups": _spec(charts.group_comparison(data.groups)),
+    }
+    return data, specs
 
 
 def load_cockpit(period: Period, filters: Filters):
+    """(``queries.cockpit.CockpitData``, {chart name: Vega-Lite spec or None when there is nothing to draw})."""
     return _cockpit(_url(), period.start, period.end, filters.group_id, filters.street_id)
 
 
@@ -41,7 +57,7 @@ def _rectification(url: str, start: date, end: date, group_id: int | None, stree
 
     period, filters = Period(start, end), Filters(group_id, street_id)
     with read_session(get_engine(url)) as session:
-        return {
+        out = {
             "kpis": kpis(session, period, filters).as_dict(),
             "funnel": r.funnel(session, period, filters),
             "outcomes": r.outcomes(session, period, filters),
@@ -49,6 +65,13 @@ def _rectification(url: str, start: date, end: date, group_id: int | None, stree
             "repeats": r.repeat_sites(session, period, filters),
             "units": r.by_unit(session, period, filters),
         }
+    has_days = not out["units"]["avg_days_to_close"].isna().all()
+    out["charts"] = {
+        "funnel": _spec(charts.funnel(out["funnel"])),
+        "outcomes": _spec(charts.outcomes(out["outcomes"])),
+        "units": _spec(charts.unit_days(out["units"])) if has_days else None,
+    }
+    return out
 
 
 def load_rectification(period: Period, filters: Filters) -> dict:
@@ -62,7 +85,7 @@ def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
     period = Period(start, end)
     with read_session(get_engine(url)) as session:
         satisfaction, rate = p.proposals_satisfaction(session, period)
-        return {
+        out = {
             "status": p.project_status(session, period, street_id),
             "by_street": p.projects_by_street(session, period, street_id),
             "by_room": p.projects_by_room(session, period, street_id),
@@ -75,6 +98,16 @@ def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
             "overdue_replies": p.overdue_replies(session, period),
             "late_replies": p.late_replies(session, period),
         }
+    out["charts"] = {
+        "by_street": _spec(charts.projects_by(out["by_street"], "street", "街道", "各街道民生项目")),
+        "status": _spec(charts.counts_bar(out["status"], "status", "projects", "状态", "项目数", "项目状态",
+                                          color=charts.GOOD)),
+        "stages": _spec(charts.counts_bar(out["stages"], "stage", "proposals", "办理阶段", "提案数", "办理阶段")),
+        "results": _spec(charts.counts_bar(out["results"], "label", "proposals", "办理结果", "提案数",
+                                           "办理结果（A/B/C）", horizontal=True)),
+        "satisfaction": _spec(charts.satisfaction(out["satisfaction"])),
+    }
+    return out
 
 
 def load_projects(period: Period, street_id: int | None) -> dict:
@@ -88,12 +121,21 @@ def _activities(url: str, start: date, end: date, group_id: int | None) -> dict:
     period = Period(start, end)
     with read_session(get_engine(url)) as session:
         members = a.member_participation(session, period, group_id)
-        return {
+        out = {
             "by_kind": a.by_kind(session, period),
             "by_month": a.by_month(session, period),
             "members": members,
             "summary": a.participation_summary(members),
         }
+    by_kind = out["by_kind"]
+    out["charts"] = {
+        "kinds": _spec(charts.counts_bar(by_kind, "kind", "activities", "活动类型", "活动次数", "按类型",
+                                         horizontal=True)),
+        "participations": _spec(charts.counts_bar(by_kind, "kind", "participations", "活动类型", "参与委员人次",
+                                                  "参与人次（按类型）", horizontal=True, color=charts.GOOD)),
+        "months": _spec(charts.activities_by_month(out["by_month"], list(ACTIVITY_KINDS))),
+    }
+    return out
 
 
 def load_activities(period: Period, group_id: int | None) -> dict:
@@ -125,3 +167,12 @@ def show_table(df, columns: list[str], *, key: str, height: int | str = "auto", 
         config["closure_rate"] = st.column_config.ProgressColumn("整改完成率", min_value=0.0, max_value=1.0,
                                                                  format="percent")
     st.dataframe(df[columns], column_config=config, hide_index=True, width="stretch", height=height, key=key)
+
+
+def show_chart(spec: dict | None, empty: str | None = None) -> None:
+    """Draw a cached Vega-Lite spec built with Altair (``gangwen_dash.charts``)."""
+    if spec is None:
+        if empty:
+            st.caption(empty)
+        return
+    st.vega_lite_chart(spec=spec, width="stretch")
