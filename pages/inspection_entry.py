@@ -7,15 +7,18 @@ services.inspections.record_inspection. Every widget saves the server-side draft
 from datetime import datetime
 
 import streamlit as st
+from streamlit_folium import st_folium
 
-from gangwen_dash import domain, photos
+from gangwen_dash import domain, maps, photos
 from gangwen_dash.config import get_settings
+from gangwen_dash.pickmap import build_pick_map, click_to_wgs
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import default_due_date, record_inspection
 from gangwen_dash.services.sites import register_site
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.geolocate import geolocate
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
+from gangwen_dash.ui.maps import asset_base_url, map_tiles
 from gangwen_dash.ui.session import require_actor
 
 actor = require_actor()
@@ -194,6 +197,20 @@ if source == "设备定位":
 elif source == "地图选点":
     if ss.get("entry.lat") is None and site:
         ss["entry.lat"], ss["entry.lon"] = site["lat"], site["lon"]
+    tiles, tiles_warning = map_tiles()
+    if tiles_warning:
+        st.caption(tiles_warning)
+    here = (ss["entry.lat"], ss["entry.lon"]) if ss.get("entry.lat") is not None else None
+    picked = st_folium(build_pick_map(here, tiles, maps.Assets.served(asset_base_url())), key="entry.pickmap",
+                       height=300, returned_objects=["last_clicked"], use_container_width=True)
+    click = (picked or {}).get("last_clicked")
+    point = click_to_wgs(click, tiles)
+    if point and point != ss.get("entry._last_click"):
+        ss["entry._last_click"] = point
+        ss["entry.lat"], ss["entry.lon"] = point
+        save(actor)
+        st.rerun()
+    st.caption("在地图上点一下即可选点；也可直接修改下面的坐标（WGS-84）。")
     m1, m2 = st.columns(2)
     m1.number_input("纬度", key="entry.lat", format="%.6f", step=0.0001, **kw)
     m2.number_input("经度", key="entry.lon", format="%.6f", step=0.0001, **kw)

@@ -39,7 +39,7 @@ SENTINEL = "entry.kind"  # present while the page's widgets live in the session
 NOT_SAVED = {ERRORS, NOTICE, "entry._restored_at"}
 UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near")
 NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register", "entry.up.",
-                      "entry.cam.", "entry._stage_errors")
+                      "entry.cam.", "entry._stage_errors", "entry.pickmap", "entry._last_click")
 STAGE_ERRORS = "entry._stage_errors"
 
 

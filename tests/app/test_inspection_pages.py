@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from gangwen_dash.db import get_engine, read_session
@@ -193,3 +194,24 @@ def test_site_timeline_shows_before_and_after_photos(demo_url):
     assert not at.exception
     urls = [u for img in at.image for u in img.value]
     assert len(urls) >= 2  # the before/after pair of the closed problem on the same site
+
+
+def test_entry_map_pick_coordinates_validated_and_stored(demo_url):
+    at = _entry(_actor(demo_url, "inspector1"))
+    _fill(at, demo_url, 4)
+    at.segmented_control(key="entry.loc_source").set_value("地图选点").run()
+    assert not at.exception
+    with read_session(get_engine(demo_url)) as s:
+        site = s.get(Site, 4)
+    # the tap map starts at the site's stored coordinates
+    assert (at.number_input(key="entry.lat").value, at.number_input(key="entry.lon").value) == (site.lat, site.lon)
+    at.number_input(key="entry.lat").set_value(31.5).run()
+    at.button(key="entry.submit").click().run()
+    assert any("不在港闻区范围内" in e.value for e in at.error)
+    at.number_input(key="entry.lat").set_value(round(site.lat + 0.001, 6)).run()
+    at.button(key="entry.submit").click().run()
+    assert any("已保存督查记录" in s.value for s in at.success), [e.value for e in at.error]
+    with read_session(get_engine(demo_url)) as s:
+        insp = s.execute(select(Inspection).order_by(Inspection.id.desc())).scalars().first()
+        assert insp.location_source == "地图选点"
+        assert (insp.lat, insp.lon) == (pytest.approx(site.lat + 0.001), pytest.approx(site.lon))
