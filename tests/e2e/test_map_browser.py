@@ -143,7 +143,7 @@ def test_map_page_draws_markers_offline_and_a_click_shows_the_timeline(no_tiles_
     # Click a single site marker: its popup opens in the map and the page shows that site's timeline.
     site = frame.locator(".gw-site").first
     site.wait_for(timeout=10_000)
-    site.click()
+    site.dispatch_event("click")  # a DOM click on the marker icon (robust if the legend overlaps it)
     frame.locator(".gw-pop").first.wait_for(timeout=10_000)
     name = frame.locator(".gw-pop b").first.inner_text()
     page.get_by_text(f"{name} · 时间线").wait_for(timeout=30_000)
