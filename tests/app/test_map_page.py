@@ -95,3 +95,15 @@ def test_site_text_cannot_format_the_page(demo_url):
     heading = next(h.value for h in at.subheader if h.value.endswith("· 时间线"))
     assert heading == md(evil) + " · 时间线"
     assert "**" not in heading and "](" not in heading and ":red[" not in heading
+
+
+def test_gaode_tiles_from_the_environment(demo_url, monkeypatch):
+    from gangwen_dash import config
+
+    monkeypatch.setenv("GANGWEN_TILES", "gaode")
+    monkeypatch.setenv("GANGWEN_SECRETS_FILE", "/nonexistent/secrets.toml")
+    config.reset_settings()
+    at = _open({"period": "2019-11"})
+    assert not at.exception, at.exception
+    assert any("底图：高德地图" in c.value for c in at.caption)
+    assert not at.warning
