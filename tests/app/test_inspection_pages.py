@@ -215,3 +215,24 @@ def test_entry_map_pick_coordinates_validated_and_stored(demo_url):
         insp = s.execute(select(Inspection).order_by(Inspection.id.desc())).scalars().first()
         assert insp.location_source == "地图选点"
         assert (insp.lat, insp.lon) == (pytest.approx(site.lat + 0.001), pytest.approx(site.lon))
+
+
+def test_entry_extra_finding_added_and_removed(demo_url):
+    at = _entry(_actor(demo_url, "inspector1"))
+    _fill(at, demo_url, 5)
+    at.button(key="entry.add_extra").click().run()
+    at.button(key="entry.add_extra").click().run()
+    assert at.session_state["entry._extras"] == ["x1", "x2"]
+    at.button(key="entry.f.x2.remove").click().run()
+    assert at.session_state["entry._extras"] == ["x1"]
+    at.selectbox(key="entry.f.x1.category").set_value("夜间施工").run()
+    at.text_area(key="entry.f.x1.desc").set_value("夜间土方作业未报备").run()
+    at.button(key="entry.submit").click().run()
+    assert any("请至少上传一张问题照片" in e.value for e in at.error)  # shown in the extra block
+    at.file_uploader(key="entry.up.x1.0").set_value(("night.png", images.png(), "image/png")).run()
+    at.button(key="entry.submit").click().run()
+    assert any("登记问题 2 个" in s.value for s in at.success), [e.value for e in at.error]
+    with read_session(get_engine(demo_url)) as s:
+        insp = s.execute(select(Inspection).order_by(Inspection.id.desc())).scalars().first()
+        assert sorted(f.category for f in insp.findings) == ["S2", "夜间施工"]
+        assert {f.description for f in insp.findings} == {"砂石料堆放未覆盖防尘网", "夜间土方作业未报备"}
