@@ -8,7 +8,30 @@ from PIL import Image
 from tests.e2e.conftest import login, screenshot, wait_for_app
 
 
+def _add_photo_pairs(db_url: str, n: int) -> None:
+    """Before/after demo placeholder photos for ``n`` problems of the latest demo week (2019-W52)."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from gangwen_dash.db import get_engine, write_session
+    from gangwen_dash.models import Finding, Photo
+    from gangwen_dash.photos import demo_paths
+
+    with write_session(get_engine(db_url)) as s:
+        findings = s.execute(select(Finding).where(Finding.found_at >= datetime(2019, 12, 23))
+                             .order_by(Finding.id).limit(n)).scalars().all()
+        assert len(findings) == n
+        for i, f in enumerate(findings):
+            for kind in ("整改前", "整改后"):
+                path, thumb = demo_paths(900 + i, kind, f.category)
+                s.add(Photo(finding_id=f.id, kind=kind, path=path, thumb_path=thumb, width=960, height=720,
+                            sha256="0" * 64, check_result="现场核验"))
+    get_engine(db_url).dispose()
+
+
 def test_weekly_page_shows_16_9_pack_and_downloads_png(app_server, page, requests_seen):
+    _add_photo_pairs(app_server.db_url, 2)
     login(page, app_server.url, "admin")
     # A reload would start a new (signed-out) session: navigate inside the app.
     link = page.get_by_role("link", name="周报（会议模式）")
@@ -27,6 +50,10 @@ def test_weekly_page_shows_16_9_pack_and_downloads_png(app_server, page, request
     assert box and box["width"] > 400
     assert abs(box["width"] / box["height"] - 16 / 9) < 0.02
     assert "week=2019-W52" in page.url  # the latest week with data, linkable
+    # 典型问题: both pairs shown, the inlined photos survive the sanitiser and decode in the browser.
+    images = page.locator(".wk-pair img")
+    assert images.count() == 4
+    assert all(images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(4))
     screenshot(page, "weekly-page")
 
     with page.expect_download(timeout=60_000) as info:
