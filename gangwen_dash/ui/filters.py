@@ -79,8 +79,9 @@ def _seed_widgets(named: periods.NamedPeriod, state: dict) -> None:
     ss["filters.month"] = periods.month_of(named.period.end).token
     ss["filters.year"] = named.period.end.year
     ss["filters.range"] = (named.period.start, named.period.end)
-    ss["filters.group"] = state.get("group")
-    ss["filters.street"] = state.get("street")
+    # 0 stands for 全部 in the widgets (a None value would show Streamlit's placeholder instead).
+    ss["filters.group"] = state.get("group") or 0
+    ss["filters.street"] = state.get("street") or 0
 
 
 def filter_bar(*, show_street: bool = True) -> FilterState:
@@ -104,9 +105,9 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
     group_names = dict(zip(groups["id"], groups["name"], strict=True))
     street_names = dict(zip(streets["id"], streets["name"], strict=True))
     if ss.get("filters.group") not in group_names:
-        ss["filters.group"] = None
+        ss["filters.group"] = 0
     if ss.get("filters.street") not in street_names:
-        ss["filters.street"] = None
+        ss["filters.street"] = 0
 
     with st.sidebar:
         st.subheader("筛选")
@@ -132,12 +133,12 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
                 named = periods.custom(picked[0], picked[1])
             else:
                 st.caption("请选择结束日期")
-        group_id = st.selectbox("督查组", [None, *group_names], key="filters.group",
-                                format_func=lambda i: ALL if i is None else group_names[i])
+        group_id = st.selectbox("督查组", [0, *group_names], key="filters.group",
+                                format_func=lambda i: group_names.get(i, ALL)) or None
         street_id = None
         if show_street:
-            street_id = st.selectbox("街道", [None, *street_names], key="filters.street",
-                                     format_func=lambda i: ALL if i is None else street_names[i])
+            street_id = st.selectbox("街道", [0, *street_names], key="filters.street",
+                                     format_func=lambda i: street_names.get(i, ALL)) or None
         for message in errors:
             st.warning(message)
 

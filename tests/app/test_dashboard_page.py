@@ -78,3 +78,12 @@ def test_overdue_list_matches_the_overdue_card(demo_url):
     assert len(table) == k.findings_overdue
     assert list(table["days_overdue"]) == sorted(table["days_overdue"], reverse=True)
     assert any(f"共 {k.findings_overdue} 个" in h.value for h in at.subheader)
+
+
+def test_unset_group_and_street_read_all_not_a_placeholder(demo_url):
+    """With no group/street chosen the filter shows 全部 (not Streamlit's empty placeholder)."""
+    at = app_test("pages/dashboard.py").run()
+    group, street = at.selectbox(key="filters.group"), at.selectbox(key="filters.street")
+    assert group.value == 0 and street.value == 0
+    assert group.format_func(group.value) == "全部" and street.format_func(street.value) == "全部"
+    assert "group" not in at.query_params and "street" not in at.query_params
