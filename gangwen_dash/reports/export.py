@@ -31,6 +31,8 @@ def export_week(iso_week: str, out_dir: Path, formats: tuple[str, ...] = FORMATS
                 engine: Engine | None = None) -> Exported:
     """Write ``weekly-<week>.{png,pdf,xlsx}`` into ``out_dir``; raises DateFormatError / RenderError."""
     started = time.perf_counter()
+    if "png" in formats or "pdf" in formats:
+        render.check_chromium()  # before writing anything: no partial pack
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with read_session(engine) as session:

@@ -81,12 +81,17 @@ def render_document(pack: WeeklyPack) -> str:
     )
 
 
+def check_chromium() -> None:
+    """Raise RenderError (Chinese) when the Chromium binary is missing."""
+    if not Path(CHROMIUM).is_file():
+        raise RenderError(f"未找到 Chromium（{CHROMIUM}）：请先执行 apt-get install chromium fonts-noto-cjk")
+
+
 def _export(html: str, png_path: Path | None, pdf_path: Path | None) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise RenderError(f"未找到 Chromium（{CHROMIUM}）：请先执行 apt-get install chromium fonts-noto-cjk")
+    check_chromium()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -133,6 +133,20 @@ def test_invalid_week_gets_one_line_chinese_error(backend, db_url, tmp_path, wee
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_missing_chromium_is_one_line_and_writes_nothing(backend, demo_url, tmp_path):
+    out = run("report", "--week", "2019-W49", "--out", str(tmp_path / "r"), url=demo_url,
+              GANGWEN_CHROMIUM=str(tmp_path / "no-chromium"))
+    assert out.returncode == 2
+    assert "未找到 Chromium" in out.stderr and "apt-get install chromium" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+    xlsx_only = run("report", "--week", "2019-W49", "--out", str(tmp_path / "x"), "--formats", "xlsx", url=demo_url,
+                    GANGWEN_CHROMIUM=str(tmp_path / "no-chromium"))
+    assert xlsx_only.returncode == 0, xlsx_only.stderr
+    assert [p.name for p in (tmp_path / "x").iterdir()] == ["weekly-2019-W49.xlsx"]
+
+
 @pytest.mark.timeout(300)
 def test_hostile_description_is_plain_text_in_pdf(engine, tmp_path):
     hostile = "<script>alert(1)</script>"
