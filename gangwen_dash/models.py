@@ -215,16 +215,18 @@ class Finding(Base, Versioned):
         one_of("status", domain.FINDING_STATUSES),
         CheckConstraint("recheck_failures >= 0", name="recheck_failures_nonneg"),
         CheckConstraint("(status = '已销号') = (closed_at IS NOT NULL)", name="closed_consistent"),
-        Index("ix_findings_found_at", "found_at"),
+        # Covering (migration 0002): period scans by found_at read the index only.
+        Index("ix_findings_found_cover", "found_at", "group_id", "site_id", "category", "closed_at", "due_date",
+              "first_due_date", "replied_at"),
         Index("ix_findings_site_found", "site_id", "found_at"),
         Index("ix_findings_group_found", "group_id", "found_at"),
         # The overdue list and counts read only open findings by deadline.
         Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
         # "As of the period's end" corrections to the cockpit rollups (migration 0002).
-        Index("ix_findings_closed_at", "closed_at", postgresql_where=text("closed_at IS NOT NULL"),
-              sqlite_where=text("closed_at IS NOT NULL")),
-        Index("ix_findings_first_due", "first_due_date"),
+        Index("ix_findings_closed_at", "closed_at", "found_at", "due_date", "first_due_date", "replied_at",
+              "group_id", postgresql_where=text("closed_at IS NOT NULL"), sqlite_where=text("closed_at IS NOT NULL")),
+        Index("ix_findings_first_due", "first_due_date", "found_at", "closed_at", "replied_at", "group_id"),
     )
 
 

@@ -79,19 +79,14 @@ def group_comparison(session: Session, period: Period, street_id: int | None = N
     """Per inspection group (all groups, in display order): inspections, member participations,
     findings, closed (by the period's end) and closure rate (closed / findings, NaN when none)."""
     filters = Filters(street_id=street_id)
-    in_period = and_(Inspection.inspected_at >= period.start_dt, Inspection.inspected_at < period.end_dt)
-    insp = dict(session.execute(
-        _scoped(select(Inspection.group_id, func.count()).where(in_period).group_by(Inspection.group_id),
-                Inspection, filters)
-    ).all())
-    part_stmt = (
-        select(Inspection.group_id, func.count())
-        .select_from(inspection_members)
-        .join(Inspection, Inspection.id == inspection_members.c.inspection_id)
-        .where(in_period)
-        .group_by(Inspection.group_id)
-    )
-    parts = dict(session.execute(_scoped(part_stmt, Inspection, filters)).all())
+    if street_id is None:
+        from gangwen_dash.queries import rollup
+
+        by_group = rollup.group_inspections(session, period)
+        insp = {g: v[0] for g, v in by_group.items()}
+        parts = {g: v[1] for g, v in by_group.items()}
+    else:
+        insp, parts = _group_inspections_live(session, period, filters)
     closed_by_end = and_(Finding.closed_at.is_not(None), Finding.closed_at < period.end_dt)
     find_stmt = (
         select(Finding.group_id, func.count(), func.coalesce(func.sum(case((closed_by_end, 1), else_=0)), 0))
@@ -109,3 +104,20 @@ def group_comparison(session: Session, period: Period, street_id: int | None = N
                      round(c / n, 4) if n else float("nan")))
     return pd.DataFrame(data, columns=GROUP_COLUMNS)
 
+
+
+def _group_inspections_live(session: Session, period: Period, filters: Filters) -> tuple[dict, dict]:
+    in_period = and_(Inspection.inspected_at >= period.start_dt, Inspection.inspected_at < period.end_dt)
+    insp = dict(session.execute(
+        _scoped(select(Inspection.group_id, func.count()).where(in_period).group_by(Inspection.group_id),
+                Inspection, filters)
+    ).all())
+    part_stmt = (
+        select(Inspection.group_id, func.count())
+        .select_from(inspection_members)
+        .join(Inspection, Inspection.id == inspection_members.c.inspection_id)
+        .where(in_period)
+        .group_by(Inspection.group_id)
+    )
+    parts = dict(session.execute(_scoped(part_stmt, Inspection, filters)).all())
+    return insp, parts

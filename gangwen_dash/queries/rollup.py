@@ -26,8 +26,8 @@ from gangwen_dash.queries import kpis as live
 from gangwen_dash.queries.kpis import Filters, Period, _ratio
 from gangwen_dash.queries.sqlfuncs import as_date
 
-# Above this many findings in a period, its "as of the end" corrections are found through the
-# closed_at / first_due_date indexes (few recent rows) rather than by scanning the period's findings.
+# Up to this many findings, a period's as-of figures come from one pass over its rows; above it, from
+# the rollups corrected through the closed_at / first_due_date indexes (few rows for recent periods).
 TAIL_SCAN_LIMIT = 20_000
 
 
@@ -93,6 +93,15 @@ def overdue_count(session: Session, as_of: date, filters: Filters = Filters()) -
     return int(open_due) - int(found_later) + int(closed_later)
 
 
+def group_inspections(session: Session, period: Period) -> dict[int, tuple[int, int]]:
+    """{group_id: (inspections, member participations)} of the period, from the rollup."""
+    rows = session.execute(
+        select(InspectionDay.group_id, func.sum(InspectionDay.inspections), func.sum(InspectionDay.participations))
+        .where(InspectionDay.day >= period.start, InspectionDay.day <= period.end).group_by(InspectionDay.group_id)
+    ).all()
+    return {int(g): (int(n), int(p)) for g, n, p in rows}
+
+
 def inspection_summary(session: Session, period: Period, filters: Filters = Filters()) -> dict:
     """inspections, spot_checks, routine_inspections, member_participations (not sites_inspected)."""
     if filters.street_id is not None:
@@ -123,10 +132,39 @@ def finding_summary(session: Session, period: Period, filters: Filters = Filters
                func.coalesce(func.sum(FindingDay.on_time), 0))
         .where(FindingDay.day >= period.start, FindingDay.day <= period.end),
         FindingDay.group_id, filters)).one())
-    # Findings of the period whose "as of the end" state differs from "now": closed after the end, or
-    # original deadline after the end. Two disjoint, index-driven sets.
+    if found <= TAIL_SCAN_LIMIT:
+        # Few findings: one pass over the period's rows (ix_findings_found_cover, index only).
+        closed, on_time, due = _period_pass(session, period, filters)
+    else:
+        closed, on_time, due = _with_tails(session, period, filters, found, closed_now, on_time_now)
+    out = {"findings": found, "findings_closed": closed, "rectification_rate": _ratio(closed, found),
+           "on_time_rate": _ratio(on_time, due)}
+    if with_overdue:
+        out["findings_overdue"] = overdue_count(session, period.end, filters)
+    return out
+
+
+def _period_pass(session: Session, period: Period, filters: Filters) -> tuple[int, int, int]:
+    """(closed by the end, on time by the end, original deadline by the end) over the period's findings."""
     end = period.end_dt
-    found_at = Finding.found_at if found <= TAIL_SCAN_LIMIT else no_index(Finding.found_at)
+    closed_by_end = and_(Finding.closed_at.is_not(None), Finding.closed_at < end)
+    first_due_passed = Finding.first_due_date <= period.end
+    on_time = and_(first_due_passed, closed_by_end, as_date(Finding.replied_at) <= Finding.first_due_date)
+    stmt = select(
+        func.coalesce(func.sum(case((closed_by_end, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((first_due_passed, 1), else_=0)), 0),
+    ).where(Finding.found_at >= period.start_dt, Finding.found_at < end)
+    closed, n_on_time, due = session.execute(_live_finding(stmt, filters)).one()
+    return int(closed), int(n_on_time), int(due)
+
+
+def _with_tails(session: Session, period: Period, filters: Filters, found: int, closed_now: int,
+                on_time_now: int) -> tuple[int, int, int]:
+    """Rollup "now" figures corrected by the period's findings whose "as of the end" state differs:
+    closed after the end, or original deadline after the end (two disjoint, index-driven sets)."""
+    end = period.end_dt
+    found_at = no_index(Finding.found_at)
     in_period = and_(found_at >= period.start_dt, found_at < end)
     reply_ok = as_date(Finding.replied_at) <= Finding.first_due_date
     is_closed = Finding.closed_at.is_not(None)
@@ -149,11 +187,7 @@ def finding_summary(session: Session, period: Period, filters: Filters = Filters
     closed = closed_now - (a[1] + b[1]) + (a[5] + b[5])
     on_time = on_time_now - (a[2] + b[2]) + (a[4] + b[4])
     due = found - (a[3] + b[3])
-    out = {"findings": found, "findings_closed": closed, "rectification_rate": _ratio(closed, found),
-           "on_time_rate": _ratio(on_time, due)}
-    if with_overdue:
-        out["findings_overdue"] = overdue_count(session, period.end, filters)
-    return out
+    return closed, on_time, due
 
 
 def card_figures(session: Session, period: Period, filters: Filters = Filters()) -> dict:
