@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from gangwen_dash import charts
@@ -27,7 +28,14 @@ def _url() -> str:
 
 
 def _spec(chart) -> dict:
-    return chart.to_dict()
+    """The chart's Vega-Lite spec with its (small, aggregated) datasets already as Arrow IPC bytes,
+    which ``st.vega_lite_chart`` passes through as they are."""
+    from streamlit import dataframe_util
+
+    spec = chart.to_dict()
+    spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(values))
+                        for name, values in spec.get("datasets", {}).items()}
+    return spec
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
