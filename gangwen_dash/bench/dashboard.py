@@ -373,9 +373,9 @@ def run(args) -> int:
             row = measure(path, n, args.runs, args.naive_runs)
             row["_build_s"] = None if build_s is None else round(build_s, 1)
             results.append(row)
-            if not args.json:
-                built = "复用已有数据库" if build_s is None else f"建库 {build_s:.1f} s"
-                print(f"[{n:,} 次督查] {built}，数据库 {path.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
+            built = "复用已有数据库" if build_s is None else f"建库 {build_s:.1f} s"
+            print(f"[{n:,} 次督查] {built}，数据库 {path.stat().st_size / 1e6:.0f} MB，"
+                  f"naive 进程峰值内存 {row['_naive_rss_mb']:.0f} MB", file=sys.stderr)
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
