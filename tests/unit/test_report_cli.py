@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
 from gangwen_dash.config import PROJECT_ROOT
+from gangwen_dash.dates import iso_week_label
 from gangwen_dash.db import write_session
 from gangwen_dash.reports.export import export_week
 from tests.support.factory import Factory
@@ -131,6 +132,19 @@ def test_invalid_week_gets_one_line_chinese_error(backend, db_url, tmp_path, wee
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_week_shortcuts_for_scheduled_jobs(backend, demo_url, db_url, tmp_path):
+    out = run("report", "--week", "latest", "--out", str(tmp_path / "a"), "--formats", "xlsx", url=demo_url)
+    assert out.returncode == 0, out.stderr
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["weekly-2019-W52.xlsx"]  # the demo's last week
+    out = run("report", "--week", "last", "--out", str(tmp_path / "b"), "--formats", "xlsx", url=demo_url)
+    assert out.returncode == 0, out.stderr
+    expected = iso_week_label(date.today() - timedelta(days=7))
+    assert [p.name for p in (tmp_path / "b").iterdir()] == [f"weekly-{expected}.xlsx"]
+    out = run("report", "--week", "latest", "--out", str(tmp_path / "c"), url=db_url)
+    assert out.returncode == 2 and "还没有督查记录" in out.stderr
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
