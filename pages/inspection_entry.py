@@ -43,6 +43,7 @@ restored = ui.restore_entry_draft(actor)
 pending = ss.pop("entry._pending_site", None)
 if pending is not None:  # chosen by a widget further down in the previous run
     ss["entry.site"], ss["entry.site_q"] = pending, ""
+    ui.save_entry_draft(actor)
 notice = ss.pop(ui.NOTICE, None)
 if notice:
     st.success(notice)
@@ -115,9 +116,7 @@ if device:
         near_opts = {int(r.site_id): f"{r.name} · {r.distance_m:.0f} 米" for r in near.itertuples()}
         picked = st.pills("附近工地", list(near_opts), format_func=near_opts.get, key="entry.near")
         if picked is not None and ss.get("entry.site") != picked:
-            ss["entry.site"] = picked
-            ss["entry.site_q"] = ""
-            save(actor)
+            ss["entry._pending_site"] = picked  # set before the widgets on the next run
             st.rerun()
     else:
         st.caption("5 公里内没有已登记的工地，可在下方登记新工地。")

@@ -107,3 +107,39 @@ def test_record_inspection_on_tablet_and_see_it_on_the_cockpit(app_server, page,
     page.wait_for_timeout(500)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "entry-portrait")
+
+
+def test_device_gps_lists_nearest_sites_and_picks_one(app_server, browser, tmp_path):
+    """The browser's geolocation (granted, at a demo site) → 附近工地 → one tap selects the site."""
+    from sqlalchemy import select
+
+    from gangwen_dash.db import make_engine, read_session
+    from gangwen_dash.models import Site
+
+    engine = make_engine(app_server.db_url)
+    try:
+        with read_session(engine) as s:
+            site = s.execute(select(Site).order_by(Site.id)).scalars().first()
+            name, lat, lon = site.name, site.lat, site.lon
+    finally:
+        engine.dispose()
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", permissions=["geolocation"],
+                                  geolocation={"latitude": lat + 0.0002, "longitude": lon, "accuracy": 15})
+    page = context.new_page()
+    try:
+        login(page, app_server.url, "inspector1")
+        page.get_by_role("link", name="督查录入").click()
+        wait_for_app(page)
+        page.get_by_text("① 工地").wait_for(timeout=30_000)
+        page.get_by_role("button", name="获取当前位置（附近工地）").click()
+        page.get_by_text("当前位置：").first.wait_for(timeout=30_000)
+        wait_for_app(page)
+        nearby = page.get_by_role("radiogroup", name="附近工地").get_by_text(re.compile(re.escape(name) + r" · \d+ 米"))
+        nearby.first.click()
+        wait_for_app(page)
+        # the tapped site is selected: its address line with its stored coordinates shows under the picker
+        page.get_by_text(f"坐标 {lat:.5f}, {lon:.5f}").first.wait_for(timeout=30_000)
+        screenshot(page, "entry-gps-nearest")
+    finally:
+        context.close()
