@@ -49,6 +49,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median), default 5")
     parser.add_argument("--naive-runs", type=int, default=3, help="runs of the naive pandas variant, default 3")
     parser.add_argument("--db-dir", help="keep the databases here and reuse them on the next run")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="which measurements, default naive,query,page (the others print null)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
 
 
@@ -269,6 +271,18 @@ def _query_once(url: str, period) -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, which belongs to the address space and starts afresh at exec.
+
+    (``ru_maxrss`` is not usable here: Linux carries it over an execve, so a child spawned by the
+    driver after it built a large database would report the driver's size.)
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -335,19 +349,27 @@ def _spawn(variant: str, url: str, runs: int) -> dict:
 # --------------------------------------------------------------------------- driver
 
 
-def measure(path: Path, n: int, runs: int, naive_runs: int) -> dict:
+VARIANTS = ("naive", "query", "page")
+
+
+def measure(path: Path, n: int, runs: int, naive_runs: int, variants=VARIANTS) -> dict:
     url = f"sqlite:///{path}"
-    naive = _spawn("naive", url, naive_runs)
-    query = _spawn("query", url, runs)
-    page = _spawn("page", url, runs)
+    none = {"ms": None, "rss": None, "warm": None, "cold": None}
+    naive = _spawn("naive", url, naive_runs) if "naive" in variants else none
+    query = _spawn("query", url, runs) if "query" in variants else none
+    page = _spawn("page", url, runs) if "page" in variants else none
+
+    def r(value):
+        return None if value is None else round(value, 1)
+
     return {
         "inspections": n,
-        "naive_ms": round(naive["ms"], 1),
-        "query_ms": round(query["ms"], 1),
-        "page_ms": round(page["warm"], 1),
-        "page_cold_ms": round(page["cold"], 1),
-        "peak_rss_mb": round(query["rss"], 1),
-        "_naive_rss_mb": round(naive["rss"], 1),
+        "naive_ms": r(naive["ms"]),
+        "query_ms": r(query["ms"]),
+        "page_ms": r(page["warm"]),
+        "page_cold_ms": r(page["cold"]),
+        "peak_rss_mb": r(query["rss"]),
+        "_naive_rss_mb": r(naive["rss"]),
     }
 
 
@@ -360,6 +382,9 @@ def run(args) -> int:
         raise CliError(f"--inspections 应为逗号分隔的整数，例如 10000,100000：{args.inspections}") from None
     if not sizes or min(sizes) < 100:
         raise CliError("--inspections 每个规模至少 100")
+    variants = tuple(v.strip() for v in str(args.variants).split(",") if v.strip())
+    if not variants or set(variants) - set(VARIANTS):
+        raise CliError(f"--variants 只能取 {','.join(VARIANTS)} 中的若干个：{args.variants}")
     keep = Path(args.db_dir) if args.db_dir else None
     workdir = keep or Path(tempfile.mkdtemp(prefix="gangwen-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -370,12 +395,13 @@ def run(args) -> int:
             build_s = None
             if not (keep and path.exists() and _count(path) == n):
                 build_s = build_database(path, n)
-            row = measure(path, n, args.runs, args.naive_runs)
+            row = measure(path, n, args.runs, args.naive_runs, variants)
             row["_build_s"] = None if build_s is None else round(build_s, 1)
             results.append(row)
             built = "复用已有数据库" if build_s is None else f"建库 {build_s:.1f} s"
-            print(f"[{n:,} 次督查] {built}，数据库 {path.stat().st_size / 1e6:.0f} MB，"
-                  f"naive 进程峰值内存 {row['_naive_rss_mb']:.0f} MB", file=sys.stderr)
+            naive_rss = "—" if row["_naive_rss_mb"] is None else f"{row['_naive_rss_mb']:.0f} MB"
+            print(f"[{n:,} 次督查] {built}，数据库 {path.stat().st_size / 1e6:.0f} MB，naive 进程峰值内存 {naive_rss}",
+                  file=sys.stderr)
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -385,10 +411,15 @@ def run(args) -> int:
         print("| inspections | naive_ms | query_ms | naive/query | page_ms | page_cold_ms | peak_rss_mb | naive rss MB |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in results:
-            ratio = r["naive_ms"] / r["query_ms"] if r["query_ms"] else float("inf")
-            print(f"| {r['inspections']:,} | {r['naive_ms']:,.0f} | {r['query_ms']:,.1f} | {ratio:,.0f}× | "
-                  f"{r['page_ms']:,.1f} | {r['page_cold_ms']:,.1f} | {r['peak_rss_mb']:,.0f} | {r['_naive_rss_mb']:,.0f} |")
+            ratio = (f"{r['naive_ms'] / r['query_ms']:,.0f}×" if r["naive_ms"] and r["query_ms"] else "—")
+            cells = [_cell(r[k]) for k in ("naive_ms", "query_ms")] + [ratio] + [
+                _cell(r[k]) for k in ("page_ms", "page_cold_ms", "peak_rss_mb", "_naive_rss_mb")]
+            print(f"| {r['inspections']:,} | " + " | ".join(cells) + " |")
     return 0
+
+
+def _cell(value) -> str:
+    return "—" if value is None else f"{value:,.1f}"
 
 
 if __name__ == "__main__":  # child process: python -m gangwen_dash.bench.dashboard VARIANT URL RUNS
