@@ -1,0 +1,57 @@
+"""The dashboard benchmark's synthetic database and its output format (tiny sizes; SQLite only).
+
+The benchmark itself prints figures (README); these tests only check that what it measures is sound.
+"""
+
+import json
+import sqlite3
+from datetime import date
+
+from gangwen_dash import cli
+from gangwen_dash.bench import dashboard
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.queries import rollup
+from gangwen_dash.queries.kpis import Period, kpis
+from migrations import rollup_triggers
+
+
+def test_synthetic_database_is_valid_and_its_rollups_exact(tmp_path):
+    path = tmp_path / "b.db"
+    dashboard.build_database(path, 2000)
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT count(*) FROM inspections").fetchone()[0] == 2000
+        findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+        assert 3000 < findings < 5000  # ≈ 2 per inspection
+        # The CHECK constraints skipped during the load hold for every row.
+        assert con.execute("SELECT count(*) FROM findings WHERE (status = '已销号') != (closed_at IS NOT NULL)"
+                           ).fetchone()[0] == 0
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup_%'"
+                           ).fetchone()[0] == len(rollup_triggers.SQLITE_TRIGGERS)
+    finally:
+        con.close()
+    url = f"sqlite:///{path}"
+    engine = get_engine(url)
+    with read_session(engine) as s:
+        for period in (Period(date(2025, 12, 22), date(2025, 12, 28)), Period(date(2025, 1, 1), date(2025, 12, 28))):
+            expected = kpis(s, period).as_dict()
+            assert rollup.card_figures(s, period) == {k: expected[k] for k in rollup.CARD_KEYS}
+    engine.dispose()
+
+
+def test_bench_prints_the_documented_json_keys(tmp_path, capsys):
+    code = cli.main(["bench", "dashboard", "--inspections", "300", "--runs", "1", "--naive-runs", "1", "--json",
+                     "--db-dir", str(tmp_path)])
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [set(r) for r in rows] == [{"inspections", "naive_ms", "query_ms", "page_ms", "page_cold_ms",
+                                       "peak_rss_mb"}]
+    row = rows[0]
+    assert row["inspections"] == 300
+    assert all(row[k] > 0 for k in ("naive_ms", "query_ms", "page_ms", "page_cold_ms", "peak_rss_mb"))
+
+
+def test_bench_refuses_bad_sizes(capsys):
+    assert cli.main(["bench", "dashboard", "--inspections", "abc"]) == 2
+    assert "--inspections" in capsys.readouterr().err
