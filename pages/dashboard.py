@@ -9,6 +9,11 @@ from gangwen_dash.labels import KPI_LABELS
 from gangwen_dash.ui.analytics import load_cockpit, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.loaders import load_latest_data_date
+from gangwen_dash.ui.session import require_actor
+
+# Signed-in users only, also when Streamlit runs this file directly (a deep link as the first
+# request after a restart is served from pages/ before app.py's gate has ever run).
+require_actor()
 
 st.title("驾驶舱")
 

@@ -6,6 +6,11 @@ import streamlit as st
 from gangwen_dash.queries.rectification import REPEAT_WINDOW_DAYS
 from gangwen_dash.ui.analytics import load_rectification, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
+from gangwen_dash.ui.session import require_actor
+
+# Signed-in users only, also when Streamlit runs this file directly (a deep link as the first
+# request after a restart is served from pages/ before app.py's gate has ever run).
+require_actor()
 
 st.title("督查整改分析")
 fs = filter_bar()

@@ -316,8 +316,10 @@ def worker(variant: str, url: str, runs: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from gangwen_dash.config import PROJECT_ROOT
+    from gangwen_dash.services.base import Actor
 
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "dashboard.py"), default_timeout=600)
+    at.session_state["auth.actor"] = Actor(user_id=None, username="bench", role="chair")
     at.run()
     if at.exception:
         raise RuntimeError(f"pages/dashboard.py raised: {at.exception[0].value}")

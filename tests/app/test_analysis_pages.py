@@ -6,13 +6,16 @@ from gangwen_dash.db import read_session
 from gangwen_dash.queries import activities, projects, rectification
 from gangwen_dash.queries.kpis import Filters, Period, kpis
 from gangwen_dash.queries.reference import groups, streets
+from gangwen_dash.services.base import Actor
 from tests.support.apptest import app_test
 
 YEAR = Period(date(2019, 1, 1), date(2019, 12, 31))
 
 
-def _open(script: str, query: dict | None = None):
+def _open(script: str, query: dict | None = None, actor: Actor | None = Actor(None, "chair", "chair")):
     at = app_test(script)
+    if actor is not None:
+        at.session_state["auth.actor"] = actor
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()
@@ -106,3 +109,11 @@ def test_pages_on_an_empty_week(demo_url):
                    "pages/dashboard.py"):
         at = _open(script, {"period": "2019-W02"} if "dashboard" not in script else {"period": "2019-W10"})
         assert not at.exception, script
+
+
+def test_pages_refuse_visitors_who_are_not_signed_in(demo_url):
+    for script in ("pages/rectification_analysis.py", "pages/projects.py", "pages/activities.py"):
+        at = _open(script, {"period": "2019"}, actor=None)
+        assert not at.exception, script
+        assert not at.metric and not at.dataframe, script
+        assert any("请先登录" in w.value for w in at.warning), script

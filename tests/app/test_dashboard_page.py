@@ -7,11 +7,15 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from gangwen_dash.db import read_session
 from gangwen_dash.queries.kpis import Filters, Period, kpis
 from gangwen_dash.queries.reference import groups, streets
+from gangwen_dash.services.base import Actor
 from tests.support.apptest import app_test
+
+CHAIR = Actor(user_id=None, username="chair", role="chair")
 
 
 def _open(query: dict | None = None):
     at = app_test("pages/dashboard.py")
+    at.session_state["auth.actor"] = CHAIR
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()
@@ -82,8 +86,16 @@ def test_overdue_list_matches_the_overdue_card(demo_url):
 
 def test_unset_group_and_street_read_all_not_a_placeholder(demo_url):
     """With no group/street chosen the filter shows 全部 (not Streamlit's empty placeholder)."""
-    at = app_test("pages/dashboard.py").run()
+    at = _open()
     group, street = at.selectbox(key="filters.group"), at.selectbox(key="filters.street")
     assert group.value == 0 and street.value == 0
     assert group.format_func(group.value) == "全部" and street.format_func(street.value) == "全部"
     assert "group" not in at.query_params and "street" not in at.query_params
+
+
+def test_page_refuses_a_visitor_who_is_not_signed_in(demo_url):
+    at = app_test("pages/dashboard.py")
+    at.query_params["period"] = "2019"
+    at.run()
+    assert not at.exception
+    assert not at.metric and any("请先登录" in w.value for w in at.warning)
