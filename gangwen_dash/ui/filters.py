@@ -72,6 +72,18 @@ def _parse(params: dict, errors: list[str]) -> dict:
     return state
 
 
+def adopt_link(params: dict) -> None:
+    """Make a link's filters (``period``/``group``/``street``) this session's filters.
+
+    For a link opened before sign-in: Streamlit's page switch after sign-in drops the query string,
+    so app.py hands the remembered parameters here and the next ``filter_bar()`` shows (and re-writes
+    into the URL) exactly that view.
+    """
+    wanted = {k: v for k, v in params.items() if k in URL_KEYS and v}
+    st.session_state[STATE] = _parse(wanted, [])
+    st.session_state.pop("filters.seeded_for", None)
+
+
 def _seed_widgets(named: periods.NamedPeriod, state: dict) -> None:
     ss = st.session_state
     ss["filters.mode"] = named.mode
@@ -97,8 +109,15 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
     state = ss.setdefault(STATE, {"period": None, "group": None, "street": None})
     named = periods.parse_token(state["period"]) if state.get("period") else periods.week_of(anchor)
 
-    # Re-seed widget values whenever the canonical state was not produced by these widgets.
-    if ss.get("filters.seeded_for") != (named.token, state.get("group"), state.get("street")):
+    # Re-seed widget values whenever the canonical state was not produced by these widgets, or on
+    # another page (Streamlit does not carry widget values over a page switch).
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx else ""
+    if ss.get("filters.seeded_for") != (named.token, state.get("group"), state.get("street")) \
+            or ss.get("filters.page") != page:
+        ss["filters.page"] = page
         _seed_widgets(named, state)
 
     groups, streets = load_groups(), load_streets()
