@@ -19,7 +19,9 @@ from gangwen_dash.queries.kpis import Period
 DAYS_PER_MONTH = 365.25 / 12
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
-STATUS_LABELS = {GREEN: "🟢 达标", YELLOW: "🟡 接近目标", RED: "🔴 未达标"}
+STATUS_LABELS = {GREEN: "达标", YELLOW: "接近目标", RED: "未达标"}
+# Streamlit markdown colours for the status dot (no emoji: intranet PCs often lack an emoji font).
+STATUS_COLORS = {GREEN: "green", YELLOW: "orange", RED: "red"}
 
 # (key, delta colour): "normal" = up is good, "inverse" = up is bad (more overdue shows red),
 # "off" = neither (more findings may mean worse sites or more thorough inspections).

@@ -34,7 +34,8 @@ for row in (cards[:4], cards[4:]):
                       help=f"环比：与上一同长时期相比。{card.target_text}" if card.target_text else "环比：与上一同长时期相比。")
             st.caption(card.ytd_text)
             if card.status:
-                st.caption(f"{card.status_text}（{card.target_text}）")
+                colour = cockpit.STATUS_COLORS[card.status]
+                st.caption(f":{colour}[● **{card.status_text}**]（{card.target_text}）")
 
 with st.expander("其他履职工作（本时期）", expanded=False):
     other = ("rooms", "projects", "projects_solved", "proposals", "proposals_key", "opinions")

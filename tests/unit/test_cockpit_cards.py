@@ -58,7 +58,8 @@ def test_cards_show_year_to_date_and_status_text():
     c = _cards(_k(inspections=1, rectification_rate=0.5), _k(), ytd=_k(inspections=32, rectification_rate=0.7))
     assert c["inspections"].ytd_text == "年累计：32 次"
     assert c["rectification_rate"].ytd_text == "年累计：70.0%"
-    assert c["rectification_rate"].status_text == "🔴 未达标" and "80%" in c["rectification_rate"].target_text
+    assert c["rectification_rate"].status_text == "未达标" and "80%" in c["rectification_rate"].target_text
+    assert cockpit.STATUS_COLORS[c["rectification_rate"].status] == "red"
     assert c["findings_overdue"].ytd_text.startswith("截至 2019-11-17")
     assert [x.label for x in c.values()] == ["督查次数", "参与委员人次", "发现问题", "已销号", "逾期未整改",
                                              "整改完成率", "按期整改率"]
