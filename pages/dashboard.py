@@ -13,7 +13,7 @@ from gangwen_dash.ui.session import require_actor
 
 # Signed-in users only, also when Streamlit runs this file directly (a deep link as the first
 # request after a restart is served from pages/ before app.py's gate has ever run).
-require_actor()
+require_actor(__file__)
 
 st.title("驾驶舱")
 

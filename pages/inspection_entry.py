@@ -21,7 +21,7 @@ from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.maps import asset_base_url, map_tiles
 from gangwen_dash.ui.session import require_actor
 
-actor = require_actor()
+actor = require_actor(__file__)
 ss = st.session_state
 
 # Tablet ergonomics: big touch targets, no horizontal scrolling.

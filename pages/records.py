@@ -10,12 +10,8 @@ from gangwen_dash.ui import records as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
 
-actor = require_actor()
+actor = require_actor(__file__)
 st.title("记录管理")
-if actor.role != "secretariat":
-    st.warning("仅机关工作人员可以管理记录。")
-    st.stop()
-
 notice = st.session_state.pop("records.notice", None)
 if notice:
     st.success(notice)

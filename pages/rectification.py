@@ -15,7 +15,7 @@ from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
 
-actor = require_actor()
+actor = require_actor(__file__)
 ss = st.session_state
 st.html("""<style>
 .stMainBlockContainer { max-width: 100%; overflow-x: hidden; }

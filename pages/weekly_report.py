@@ -8,10 +8,10 @@ from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
 from gangwen_dash.ui.loaders import clear_read_caches
-from gangwen_dash.ui.session import current_actor
+from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.weekly import file_builder, load_latest_week, load_note, load_pack
 
-actor = current_actor()
+actor = require_actor(__file__)
 st.title("周报（会议模式）")
 
 latest = load_latest_week()

@@ -312,29 +312,10 @@ def worker(variant: str, url: str, runs: int) -> dict:
     from gangwen_dash.config import reset_settings
 
     reset_settings()
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    from gangwen_dash.ui.page_timing import time_page
 
-    from gangwen_dash.config import PROJECT_ROOT
-    from gangwen_dash.services.base import Actor
-
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "dashboard.py"), default_timeout=600)
-    at.session_state["auth.actor"] = Actor(user_id=None, username="bench", role="chair")
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"pages/dashboard.py raised: {at.exception[0].value}")
-    warm = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        at.run()
-        warm.append((time.perf_counter() - t0) * 1000)
-    cold = []
-    for _ in range(runs):
-        st.cache_data.clear()
-        t0 = time.perf_counter()
-        at.run()
-        cold.append((time.perf_counter() - t0) * 1000)
-    return {"warm": statistics.median(warm), "cold": statistics.median(cold), "rss": _peak_rss_mb()}
+    warm, cold = time_page("pages/dashboard.py", runs)
+    return {"warm": warm, "cold": cold, "rss": _peak_rss_mb()}
 
 
 def _spawn(variant: str, url: str, runs: int) -> dict:

@@ -7,6 +7,7 @@ Each entry: (file under pages/, title, url_path, icon, roles that see it). ``Non
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 ALL_ROLES = ("chair", "inspector", "group_leader", "secretariat")
 
@@ -44,3 +45,12 @@ PAGES: list[PageSpec] = [
 
 def pages_for(role: str | None) -> list[PageSpec]:
     return [p for p in PAGES if role is None or role in p.roles]
+
+
+def roles_for_file(page_file: str) -> tuple[str, ...] | None:
+    """The roles allowed on the page whose script is ``page_file`` (None when not a listed page)."""
+    name = Path(page_file).name
+    for spec in PAGES:
+        if Path(spec.path).name == name:
+            return spec.roles
+    return None

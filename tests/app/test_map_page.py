@@ -12,12 +12,14 @@ from gangwen_dash.queries.kpis import Filters
 from gangwen_dash.queries.reference import streets
 from gangwen_dash.queries.sites import site_cards
 from gangwen_dash.queries.timeline import site_timeline
+from gangwen_dash.services.base import Actor
 from gangwen_dash.ui.maps import md
 from tests.support.apptest import app_test
 
 
 def _open(query: dict | None = None):
     at = app_test("pages/map.py")
+    at.session_state["auth.actor"] = Actor(2, "chair", "chair")
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()
