@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain, photos
-from gangwen_dash.config import get_settings
 from gangwen_dash.db import write_session
 from gangwen_dash.models import Finding, FindingEvent, Site
 from gangwen_dash.services import evidence
@@ -31,6 +30,7 @@ from gangwen_dash.services.base import (
     validation_errors,
 )
 from gangwen_dash.services.evidence import PhotoUpload
+from gangwen_dash.services.fields import ResponsibleUnit
 
 TRACKED = ("status", "responsible_unit", "due_date", "first_due_date", "handed_over_at", "replied_at",
            "rechecked_at", "closed_at", "recheck_failures", "reply_text", "version")
@@ -39,16 +39,9 @@ TRACKED = ("status", "responsible_unit", "due_date", "first_due_date", "handed_o
 class HandOver(BaseModel):
     finding_id: int
     expected_version: int
-    responsible_unit: str
+    responsible_unit: ResponsibleUnit
     due_date: date
     note: str = ""
-
-    @field_validator("responsible_unit")
-    @classmethod
-    def _unit(cls, v: str) -> str:
-        if v not in get_settings().responsible_units:
-            raise ValueError("请选择责任单位")
-        return v
 
     @field_validator("note")
     @classmethod

@@ -34,6 +34,7 @@ from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspecti
 from gangwen_dash.services import evidence
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors
 from gangwen_dash.services.evidence import PhotoUpload
+from gangwen_dash.services.fields import ResponsibleUnit
 
 LOCATION_SOURCES = ("工地坐标", "设备定位", "地图选点")
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -61,7 +62,7 @@ def outside_district_message(lat: float, lon: float) -> str:
 class FindingInput(BaseModel):
     category: str
     severity: str
-    responsible_unit: str
+    responsible_unit: ResponsibleUnit
     description: str
     due_date: date | None = None  # None: the default for the severity
     photos: list[PhotoUpload] = []
@@ -79,13 +80,6 @@ class FindingInput(BaseModel):
     def _severity(cls, v: str) -> str:
         if v not in domain.SEVERITIES:
             raise ValueError("请选择问题程度（一般/较重/严重）")
-        return v
-
-    @field_validator("responsible_unit")
-    @classmethod
-    def _unit(cls, v: str) -> str:
-        if v not in get_settings().responsible_units:
-            raise ValueError("请选择责任单位")
         return v
 
     @field_validator("description")
