@@ -15,12 +15,12 @@ import random
 import statistics
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from gangwen_dash import maps
 from gangwen_dash.config import DISTRICT_BBOX
-from gangwen_dash.queries.sites import SITE_COLUMNS
+
+if TYPE_CHECKING:  # folium and pandas load only when the bench runs, not for every CLI call
+    from gangwen_dash import maps
 
 TARGETS = {10_000: {"build_ms": 150, "html_bytes": 1_500_000}}
 STREETS = ("唐闸镇街道", "天生港镇街道", "秦灶街道", "陈桥街道", "幸福街道", "永兴街道", "港闻经济开发区", "市北新城")
@@ -36,6 +36,11 @@ def add_arguments(parser) -> None:
 
 
 def synthetic_data(n: int, seed: int = 7) -> maps.MapData:
+    import pandas as pd
+
+    from gangwen_dash import maps
+    from gangwen_dash.queries.sites import SITE_COLUMNS
+
     rng = random.Random(seed)
     b = DISTRICT_BBOX
     start = datetime(2019, 1, 1, 9, 0)
@@ -66,6 +71,8 @@ def synthetic_data(n: int, seed: int = 7) -> maps.MapData:
 
 
 def measure(n: int, repeat: int, tiles: maps.Tiles) -> tuple[dict, float]:
+    from gangwen_dash import maps
+
     """({sites, build_ms, html_bytes}, cpu_ms): wall-clock and this process's CPU time, medians."""
     data = synthetic_data(n)
     times, cpu, size = [], [], 0
@@ -80,6 +87,7 @@ def measure(n: int, repeat: int, tiles: maps.Tiles) -> tuple[dict, float]:
 
 
 def run(args) -> int:
+    from gangwen_dash import maps
     from gangwen_dash.cli import CliError
 
     try:
