@@ -241,6 +241,12 @@ def _inspections(rng, groups, members, sites):
     """32 inspections across March–December 2019, two to five findings each with full lifecycles."""
     spot_idx = set(rng.sample(range(FIGURES["inspections"]), FIGURES["spot_checks"]))
     days = _spread_dates(rng, FIGURES["inspections"], date(2019, 3, 5), date(2019, 12, 27))
+    # Anchor the inspection nearest mid-November on 2019-11-14, so that the documented example week
+    # (2019-W46, used by the weekly pack's CLI examples) has data. Replacing a value keeps the random
+    # sequence, and so everything else in the demo, unchanged.
+    nearest = min(range(len(days)), key=lambda i: abs((days[i] - date(2019, 11, 14)).days))
+    days[nearest] = date(2019, 11, 14)
+    days.sort()
     active_sites = [s for s in sites if s.status == "在建"]
     roster = {g.id: [m for m in members if m.group is g] for g in groups}
     inspections, findings = [], []

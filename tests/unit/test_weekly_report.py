@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from gangwen_dash import config, domain
-from gangwen_dash.dates import DateFormatError
+from gangwen_dash.dates import DateFormatError, parse_iso_week
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import Photo
 from gangwen_dash.queries.kpis import Period, kpis
@@ -20,7 +20,7 @@ from gangwen_dash.reports.weekly import build_pack, issue_number
 from tests.support.factory import Factory
 
 DEMO_WEEK = "2019-W49"  # 2 inspections, 9 findings, 16 overdue in the demo
-EMPTY_WEEK = "2019-W46"  # no inspection and no finding in the demo (but an overdue backlog)
+EMPTY_WEEK = "2019-W45"  # no inspection and no finding in the demo (but an overdue backlog)
 HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://evil.example","点我")')
 
 
@@ -64,7 +64,7 @@ def test_same_week_twice_gives_identical_html(demo_engine):
 def test_empty_week_gives_a_pack_that_says_so(demo_engine):
     with read_session(demo_engine) as s:
         pack = build_pack(s, EMPTY_WEEK)
-    k = _kpis(demo_engine, date(2019, 11, 11), date(2019, 11, 17))
+    k = _kpis(demo_engine, *parse_iso_week(EMPTY_WEEK))
     assert k["inspections"] == 0 and k["findings"] == 0
     assert not pack.has_data
     assert "无督查记录" in pack.summary and f"逾期未整改问题 {k['findings_overdue']} 个" in pack.summary
