@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -63,6 +63,11 @@ def _text(value: Any, label: str, max_len: int, *, required: bool = True) -> str
     return text
 
 
+def Text(label: str, max_len: int, *, required: bool = True):
+    """A trimmed text field with its Chinese label and length limit (validated by ``_text``)."""
+    return Annotated[str, BeforeValidator(lambda v: _text(v, label, max_len, required=required))]
+
+
 def _not_future(day: date | None, label: str, today: date) -> None:
     if day is not None and day > today:
         raise ValueError(f"{label} {day} 晚于今天，不能是将来的日期")
@@ -88,31 +93,16 @@ class Command(BaseModel):
 
 
 class GroupCmd(Command):
-    name: str
+    name: Text("督查组名称", 40)
     sort_order: int = 0
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v):
-        return _text(v, "督查组名称", 40)
 
 
 class MemberCmd(Command):
-    name: str
-    sector: str
+    name: Text("姓名", 40)
+    sector: Text("界别", 40)
     group_id: int | None = None
     phone: str | None = None
     is_active: bool = True
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v):
-        return _text(v, "姓名", 40)
-
-    @field_validator("sector", mode="before")
-    @classmethod
-    def _sector(cls, v):
-        return _text(v, "界别", 40)
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -122,28 +112,13 @@ class MemberCmd(Command):
 
 
 class SiteCmd(Command):
-    name: str
+    name: Text("工地名称", 120)
     street_id: int
-    address: str = ""
+    address: Text("地址", 200, required=False) = ""
     lat: float
     lon: float
-    builder: str = ""
+    builder: Text("建设单位", 120, required=False) = ""
     status: str = "在建"
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v):
-        return _text(v, "工地名称", 120)
-
-    @field_validator("address", mode="before")
-    @classmethod
-    def _address(cls, v):
-        return _text(v, "地址", 200, required=False)
-
-    @field_validator("builder", mode="before")
-    @classmethod
-    def _builder(cls, v):
-        return _text(v, "建设单位", 120, required=False)
 
     @field_validator("status")
     @classmethod
@@ -159,18 +134,13 @@ class SiteCmd(Command):
 
 
 class RoomCmd(Command):
-    name: str
+    name: Text("议事室名称", 120)
     street_id: int
     kind: str
     lat: float
     lon: float
     established_on: date
     is_pilot: bool = False
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v):
-        return _text(v, "议事室名称", 120)
 
     @field_validator("kind")
     @classmethod
@@ -188,15 +158,10 @@ class RoomCmd(Command):
 
 class ProjectCmd(Command):
     room_id: int
-    title: str
+    title: Text("项目名称", 200)
     status: str
     raised_on: date
     solved_on: date | None = None
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v):
-        return _text(v, "项目名称", 200)
 
     @field_validator("status")
     @classmethod
@@ -219,12 +184,12 @@ class ProjectCmd(Command):
 
 
 class ProposalCmd(Command):
-    number: str
-    title: str
-    proposer: str
+    number: Text("提案编号", 20)
+    title: Text("提案标题", 200)
+    proposer: Text("提案人", 120)
     submitted_on: date
     stage: str
-    handling_unit: str = ""
+    handling_unit: Text("承办单位", 60, required=False) = ""
     assigned_on: date | None = None
     replied_on: date | None = None
     result_code: str | None = None
@@ -232,32 +197,7 @@ class ProposalCmd(Command):
     is_key: bool = False
     is_excellent: bool = False
     lead_chair: str | None = None
-    progress: str = ""
-
-    @field_validator("number", mode="before")
-    @classmethod
-    def _number(cls, v):
-        return _text(v, "提案编号", 20)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v):
-        return _text(v, "提案标题", 200)
-
-    @field_validator("proposer", mode="before")
-    @classmethod
-    def _proposer(cls, v):
-        return _text(v, "提案人", 120)
-
-    @field_validator("handling_unit", mode="before")
-    @classmethod
-    def _unit(cls, v):
-        return _text(v, "承办单位", 60, required=False)
-
-    @field_validator("progress", mode="before")
-    @classmethod
-    def _progress(cls, v):
-        return _text(v, "办理进展", 2000, required=False)
+    progress: Text("办理进展", 2000, required=False) = ""
 
     @field_validator("lead_chair", "result_code", "satisfaction", mode="before")
     @classmethod
@@ -293,21 +233,11 @@ class ProposalCmd(Command):
 
 
 class OpinionCmd(Command):
-    title: str
-    collector: str
+    title: Text("标题", 200)
+    collector: Text("收集人", 40)
     submitted_on: date
     status: str
     instructed: bool = False
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v):
-        return _text(v, "标题", 200)
-
-    @field_validator("collector", mode="before")
-    @classmethod
-    def _collector(cls, v):
-        return _text(v, "收集人", 40)
 
     @field_validator("status")
     @classmethod
@@ -323,15 +253,10 @@ class OpinionCmd(Command):
 
 
 class ActivityCmd(Command):
-    title: str
+    title: Text("活动名称", 200)
     kind: str
     held_on: date
     member_ids: list[int] = []
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v):
-        return _text(v, "活动名称", 200)
 
     @field_validator("kind")
     @classmethod
