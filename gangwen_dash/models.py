@@ -398,11 +398,33 @@ class User(Base, Versioned):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # Bumped by a password change or reset: sessions opened with an older value are over.
+    credentials_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __table_args__ = (
         one_of("role", domain.ROLES),
         CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonneg"),
         CheckConstraint("role NOT IN ('inspector', 'group_leader') OR group_id IS NOT NULL", name="group_required"),
     )
+
+
+class UserSession(Base):
+    """A signed-in browser (migration 0003). The cookie holds the token; only its sha256 is stored."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    idle_expires_at: Mapped[datetime] = mapped_column(DateTime)
+    absolute_expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+    user_version: Mapped[int] = mapped_column(Integer)
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    method: Mapped[str] = mapped_column(String(10), default="password", server_default="password")
 
 
 class AuditLog(Base):
