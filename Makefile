@@ -11,7 +11,7 @@ APT_PACKAGES := chromium fonts-noto-cjk poppler-utils
 run: install assets
 	-@$(MAKE) --no-print-directory system-deps
 	$(BIN)/python -m gangwen_dash bootstrap
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 test: install-dev system-deps assets
 	$(BIN)/python -m pytest

@@ -1,63 +1,89 @@
-"""Entry point: page config, sign-in gate, and navigation built from the signed-in user's role."""
+"""Entry point: page config, sign-in gate (a server-side session named by a cookie), navigation by role.
+
+Served by ``serve.py`` (``streamlit run serve.py``), which adds the cookie routes.
+"""
+
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from gangwen_dash.domain import ROLE_LABELS
 from gangwen_dash.ui import text
-from gangwen_dash.ui.auth import JUST_SIGNED_IN, MUST_CHANGE, sign_out, touch_or_expire
-from gangwen_dash.ui.filters import adopt_link
+from gangwen_dash.ui.auth import sign_out
+from gangwen_dash.ui.freshness import demo_badge, follow_database
 from gangwen_dash.ui.navigation import PAGES, pages_for
 from gangwen_dash.ui.oidc import logout as oidc_logout
 from gangwen_dash.ui.oidc import try_sign_in as oidc_sign_in
-from gangwen_dash.ui.session import current_actor
+from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, refresh
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
 
-touch_or_expire()
-actor = current_actor()
+follow_database()
+actor = refresh()
 if actor is None:
     oidc_sign_in()  # only when [auth] is configured and the OIDC provider signed this browser in
-    actor = current_actor()
 
-# A signed-out visitor who opened a link (e.g. /dashboard?period=2019-W46&group=1): remember the page and
-# its filters, show the sign-in form, and open that view after sign-in (instead of "Page not found").
+# Notices handed over in the address by the cookie routes (/login?notice=expired …).
+LINK_NOTICES = {"unknown_page": "您打开的地址不存在，已转到首页。"}
+link_notice = st.query_params.get("notice")
+if link_notice:
+    from gangwen_dash.services.sessions import ENDED
+
+    message = ENDED.get(link_notice) or LINK_NOTICES.get(link_notice)
+    if message:
+        st.session_state[NOTICE] = message
+    del st.query_params["notice"]
+
 NEXT = "auth.next"
+demo_badge()
 
 if actor is None or st.session_state.get(MUST_CHANGE):
     login_page = st.Page("pages/login.py", title="登录", url_path="login", icon=":material/login:", default=True)
-    # Every app page's address answers with the sign-in form too (same script, its own URL).
+    # Every app page's address answers with the sign-in form too (same script, its own URL), and after
+    # sign-in the browser comes back to exactly that address (page and filters).
     linked = [st.Page("pages/login.py", title="登录", url_path=spec.url_path) for spec in PAGES]
+    linked.append(st.Page("pages/login.py", title="登录", url_path="logout"))
     chosen = st.navigation([login_page, *linked], position="hidden")
-    if chosen.url_path in {spec.url_path for spec in PAGES}:
-        st.session_state[NEXT] = (chosen.url_path, st.query_params.to_dict())
+    wanted = chosen.url_path if chosen.url_path in {spec.url_path for spec in PAGES} else ""
+    query = {k: v for k, v in st.query_params.to_dict().items() if k != "notice"}
+    st.session_state[NEXT] = f"/{wanted}" + (f"?{urlencode(query)}" if query else "")
     chosen.run()
     st.stop()
 
 
 def _sign_out() -> None:
-    sign_out("您已退出登录")
     oidc_logout()
-    st.rerun()
+    sign_out("signed_out")
+    st.stop()
 
 
 sections: dict[str, list] = {}
-by_url_path: dict[str, st.Page] = {}  # (the default page's own url_path reads "")
-for i, spec in enumerate(pages_for(actor.role)):
-    by_url_path[spec.url_path] = st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon,
-                                         default=i == 0)
-    sections.setdefault(spec.section, []).append(by_url_path[spec.url_path])
-sections.setdefault("账号", []).append(
-    st.Page(_sign_out, title="退出登录", url_path="logout", icon=":material/logout:")
-)
+allowed = pages_for(actor.role)
+for spec in allowed:
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon))
+# Addresses of pages this role may not open (a shared link) and /login itself: a Chinese notice on a
+# hidden page instead of Streamlit's English "Page not found".
+hidden = [st.Page("pages/forbidden.py", title="无权访问", url_path=spec.url_path, visibility="hidden")
+          for spec in PAGES if spec not in allowed]
+
+
+def _home() -> None:
+    """``/`` and ``/login`` while signed in: the role's first page, at its own address (so that a link
+    to /dashboard and the page reached from / are one and the same page)."""
+    st.switch_page(allowed[0].path)
+
+
+hidden.append(st.Page(_home, title="首页", url_path="home", visibility="hidden", default=True))
+hidden.append(st.Page(_home, title="登录", url_path="login", visibility="hidden"))
+sections.setdefault("账号", []).extend([
+    st.Page("pages/account.py", title="我的账号", url_path="account", icon=":material/manage_accounts:"),
+    st.Page(_sign_out, title="退出登录", url_path="logout", icon=":material/logout:"),
+    *hidden,
+])
 with st.sidebar:
     st.caption(f"{actor.label}（{ROLE_LABELS.get(actor.role, actor.role)}）")
-current = st.navigation(sections)
-if st.session_state.pop(JUST_SIGNED_IN, False):
-    # The browser is still on the login page's URL: go to the linked view (when the role may see it)
-    # or to this role's first page.
-    wanted_path, wanted_query = st.session_state.pop(NEXT, None) or (None, None)
-    if wanted_path in by_url_path:
-        adopt_link(wanted_query or {})
-        st.switch_page(by_url_path[wanted_path])
-    st.switch_page(next(iter(sections.values()))[0])
-current.run()
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.info(notice)
+st.navigation(sections).run()

@@ -47,7 +47,9 @@ class Settings:
     targets: dict[str, float] = field(default_factory=dict)
     tiles: dict = field(default_factory=dict)
     org_name: str = "港闻区政协办公室"
+    # Sign-in: signed out after this many minutes without a click, and after session_days in any case.
     session_minutes: int = 480
+    session_days: int = 7
     # Weekly pack 第N期: N = ISO week number + this offset (e.g. when numbering started mid-year).
     weekly_issue_offset: int = 0
 
@@ -75,6 +77,7 @@ def get_settings() -> Settings:
         tiles={"provider": os.environ.get("GANGWEN_TILES") or "osm", **secrets.get("tiles", {})},
         org_name=app.get("org_name", "港闻区政协办公室"),
         session_minutes=int(app.get("session_minutes", 480)),
+        session_days=int(app.get("session_days", 7)),
         weekly_issue_offset=int(os.environ.get("GANGWEN_WEEKLY_ISSUE_OFFSET") or app.get("weekly_issue_offset", 0)),
     )
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.config import DISTRICT_BBOX
 from gangwen_dash.models import (
+    AppState,
     Base,
     ChecklistResult,
     ConsultationRoom,
@@ -128,8 +129,9 @@ class DatabaseNotEmpty(RuntimeError):
 
 
 def is_empty(session: Session) -> bool:
-    """True when the database holds no business data (users alone do not count)."""
-    for model in (Member, Site, Inspection, Proposal, ConsultationRoom):
+    """True when the database holds no accounts and no business data: only then may the demo go in
+    (never beside accounts made with ``create-user`` — the demo's passwords are public)."""
+    for model in (User, Member, Site, Inspection, Proposal, ConsultationRoom):
         if session.execute(select(func.count()).select_from(model)).scalar_one():
             return False
     return True
@@ -138,7 +140,7 @@ def is_empty(session: Session) -> bool:
 def clear_all(session: Session) -> None:
     """Delete every row except the audit log (append-only by design) and Alembic's bookkeeping."""
     for table in reversed(Base.metadata.sorted_tables):
-        if table.name != "audit_log":
+        if table.name not in ("audit_log", "app_state"):
             session.execute(table.delete())
 
 
@@ -209,6 +211,8 @@ def load(session: Session, *, reset: bool = False, password_hasher=None) -> dict
     session.add_all(activities)
     users = _users(session, groups, members, password_hasher)
     session.flush()
+    session.execute(update(AppState).where(AppState.id == 1).values(
+        demo_loaded=True, data_version=AppState.data_version + 1))
     return {
         "members": len(members), "sites": len(sites), "inspections": len(inspections),
         "findings": len(findings), "rooms": len(rooms), "projects": len(projects),

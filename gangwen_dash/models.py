@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -425,6 +426,16 @@ class UserSession(Base):
     user_version: Mapped[int] = mapped_column(Integer)
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
     method: Mapped[str] = mapped_column(String(10), default="password", server_default="password")
+
+
+class AppState(Base):
+    """One row (id 1). ``data_version`` moves with every business write (``services.base.audit``): every
+    app process drops its cached reads when it changes. ``demo_loaded``: the 演示数据 badge."""
+
+    __tablename__ = "app_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    demo_loaded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class AuditLog(Base):

@@ -5,9 +5,11 @@ import streamlit as st
 from gangwen_dash.services import auth
 from gangwen_dash.services.base import ValidationFailed
 from gangwen_dash.ui import text
-from gangwen_dash.ui.auth import MUST_CHANGE, NOTICE, sign_in
+from gangwen_dash.ui.auth import sign_in
 from gangwen_dash.ui.oidc import login_button as oidc_login_button
-from gangwen_dash.ui.session import current_actor
+from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, SESSION_ID, current_actor
+
+NEXT = "auth.next"  # the address to come back to (app.py)
 
 st.title(text.APP_TITLE)
 
@@ -28,7 +30,7 @@ if actor is not None and st.session_state.get(MUST_CHANGE):
         submitted = st.form_submit_button("修改密码", type="primary")
     if submitted:
         try:
-            auth.change_password(actor, old, new, repeat)
+            auth.change_password(actor, old, new, repeat, session_id=st.session_state.get(SESSION_ID))
         except ValidationFailed as exc:
             st.session_state["login.pw_errors"] = exc.errors
             st.rerun()
@@ -40,6 +42,9 @@ if actor is not None and st.session_state.get(MUST_CHANGE):
 notice = st.session_state.pop(NOTICE, None)
 if notice:
     st.info(notice)
+next_url = st.session_state.get(NEXT) or "/"
+if next_url.startswith("/entry"):
+    st.caption("督查录入的草稿保存在服务器上，重新登录后会自动恢复，不会丢失。")
 
 with st.form("login.form"):
     username = st.text_input("用户名", key="login.username")
@@ -51,7 +56,9 @@ if submitted:
     except auth.SignInFailed as exc:
         st.error(str(exc))
     else:
-        sign_in(result)
-        st.rerun()
+        sign_in(result, next_url=next_url)
+        st.success("登录成功，正在进入……")
+        if st.session_state.get("auth.test_claim"):
+            st.rerun()
 
 oidc_login_button()  # offered only when [auth] is configured in secrets (README: 统一身份认证)

@@ -20,9 +20,10 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from gangwen_dash.models import AuditLog
+from gangwen_dash.models import AppState, AuditLog
 from gangwen_dash.services.permissions import can
 
 
@@ -39,6 +40,12 @@ class Actor:
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+
+def actor_for(user) -> Actor:
+    """The actor for a ``models.User`` row as it is now (role and group included)."""
+    return Actor(user_id=user.id, username=user.username, role=user.role, group_id=user.group_id,
+                 display_name=user.display_name or user.username)
 
 
 SYSTEM = Actor(user_id=None, username="system", role="secretariat", display_name="系统")
@@ -117,13 +124,21 @@ def snapshot(obj) -> dict[str, Any]:
 
 def audit(session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
           before: dict | None = None, after: dict | None = None, *, at: datetime | None = None) -> None:
-    """Append one audit row in the caller's transaction."""
+    """Append one audit row in the caller's transaction (and, for a business write, bump the data version)."""
+    if not action.startswith("auth."):
+        bump_data_version(session)
     session.add(AuditLog(
         at=at or datetime.now().replace(microsecond=0), user_id=actor.user_id, username=actor.username,
         action=action, entity=entity, entity_id=entity_id,
         before=json.loads(json.dumps(_jsonable(before), ensure_ascii=False)) if before is not None else None,
         after=json.loads(json.dumps(_jsonable(after), ensure_ascii=False)) if after is not None else None,
     ))
+
+
+def bump_data_version(session: Session) -> None:
+    """Every process drops its cached reads when this moves (``ui.freshness``); the row lock it takes on
+    PostgreSQL lasts only until the writer's commit."""
+    session.execute(update(AppState).where(AppState.id == 1).values(data_version=AppState.data_version + 1))
 
 
 def check_version(obj, expected_version: int, label: str = "该记录") -> None:

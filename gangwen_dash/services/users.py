@@ -15,6 +15,7 @@ from gangwen_dash import domain
 from gangwen_dash.db import write_session
 from gangwen_dash.models import InspectionGroup, Member, User
 from gangwen_dash.passwords import hash_password
+from gangwen_dash.services import sessions
 from gangwen_dash.services.auth import MIN_PASSWORD_LENGTH
 from gangwen_dash.services.base import (
     Actor,
@@ -150,6 +151,10 @@ def update_user(actor: Actor, user_id: int, data: dict[str, Any], expected_versi
         before = user_snapshot(user)
         for key, value in cmd.model_dump().items():
             setattr(user, key, value)
+        if not user.is_active and before["is_active"]:
+            sessions.revoke_user(session, user.id, "deactivated")
+        elif (user.role, user.group_id) != (before["role"], before["group_id"]):
+            sessions.revoke_user(session, user.id, "role_changed")
         bump_version(user)
         session.flush()
         audit(session, actor, "user.update", "user", user.id, before, user_snapshot(user))
@@ -169,6 +174,7 @@ def reset_password(actor: Actor, user_id: int, password: str, *, engine=None) ->
         user.must_change_password = True
         user.failed_attempts = 0
         user.locked_until = None
+        sessions.after_password_change(session, user, keep_session_id=None)
         bump_version(user)
         session.flush()
         audit(session, actor, "user.reset_password", "user", user.id, before, user_snapshot(user))

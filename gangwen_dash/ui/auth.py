@@ -1,43 +1,65 @@
-"""Sign-in state in the Streamlit session: who, since when, expiry, sign-out."""
+"""Sign-in and sign-out in the browser: open a server-side session and hand its cookie over.
+
+After the form succeeds, ``sign_in`` opens the session and sends the browser to ``/session/start`` (the
+route in ``gangwen_dash.web`` sets the HttpOnly cookie and comes back to the wanted page), the same way
+``st.login`` sends a browser to its provider. AppTest cannot follow a redirect, so the token is also
+claimed in-process there (``TEST_CLAIM``).
+"""
 
 from __future__ import annotations
 
-import time
+from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gangwen_dash.config import get_settings
+from gangwen_dash.services import sessions
 from gangwen_dash.services.auth import SignIn
-from gangwen_dash.ui.session import ACTOR_KEY
+from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, SESSION_ID, TOKEN_KEY, token
+from gangwen_dash.web import END, START
 
-LAST_SEEN = "auth.last_seen"
-MUST_CHANGE = "auth.must_change"
-NOTICE = "auth.notice"
-JUST_SIGNED_IN = "auth.just_signed_in"
+__all__ = ["MUST_CHANGE", "NOTICE", "sign_in", "sign_out", "sign_out_everywhere", "go"]
 
 
-def sign_in(result: SignIn) -> None:
-    st.session_state[ACTOR_KEY] = result.actor
-    st.session_state[MUST_CHANGE] = result.must_change_password
-    st.session_state[LAST_SEEN] = time.time()
-    st.session_state[JUST_SIGNED_IN] = True
+def go(url: str) -> None:
+    """Send the browser to ``url`` (a full page load, as ``st.login`` does)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        msg = ForwardMsg()
+        msg.auth_redirect.url = url
+        ctx.enqueue(msg)
 
 
-def sign_out(notice: str | None = None) -> None:
-    for key in list(st.session_state.keys()):
-        if str(key).startswith("auth.") or str(key).startswith("login."):
-            del st.session_state[key]
-    if notice:
-        st.session_state[NOTICE] = notice
+def _user_agent() -> str:
+    try:
+        return st.context.headers.get("User-Agent", "") or ""
+    except Exception:
+        return ""
 
 
-def touch_or_expire() -> None:
-    """Sign the user out after ``session_minutes`` of inactivity; otherwise refresh the clock."""
-    if ACTOR_KEY not in st.session_state:
+def sign_in(result: SignIn, *, next_url: str = "/", method: str = "password") -> None:
+    code = sessions.begin(result.actor.user_id, user_agent=_user_agent(), method=method)
+    if st.session_state.get("auth.test_claim"):  # AppTest: no browser to carry the cookie
+        claimed = sessions.claim(code)
+        st.session_state[TOKEN_KEY] = claimed[0]
         return
-    limit = get_settings().session_minutes * 60
-    last = st.session_state.setdefault(LAST_SEEN, time.time())
-    if time.time() - last > limit:
-        sign_out("登录已超时，请重新登录")
-    else:
-        st.session_state[LAST_SEEN] = time.time()
+    go(f"{START}?{urlencode({'code': code, 'next': next_url})}")
+
+
+def sign_out(reason: str = "signed_out") -> None:
+    sessions.end(token(), reason)
+    for key in list(st.session_state.keys()):
+        if str(key).startswith("auth.") and key != "auth.test_claim" or str(key).startswith("login."):
+            del st.session_state[key]
+    st.session_state[NOTICE] = sessions.ENDED.get(reason)
+    go(f"{END}?{urlencode({'reason': reason})}")
+
+
+def sign_out_everywhere(actor) -> None:
+    sessions.end_everywhere(actor)
+    sign_out("signed_out_all")
+
+
+def session_id() -> int | None:
+    return st.session_state.get(SESSION_ID)

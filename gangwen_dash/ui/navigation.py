@@ -54,3 +54,7 @@ def roles_for_file(page_file: str) -> tuple[str, ...] | None:
         if Path(spec.path).name == name:
             return spec.roles
     return None
+
+
+# Every address the app answers (serve.py sends any other to the start page).
+ALL_URL_PATHS = frozenset({p.url_path for p in PAGES} | {"login", "logout", "account"})

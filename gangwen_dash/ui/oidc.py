@@ -13,6 +13,7 @@ import streamlit as st
 from gangwen_dash.services.auth import SignInFailed
 from gangwen_dash.services.users import external_sign_in
 from gangwen_dash.ui.auth import sign_in
+from gangwen_dash.ui.session import token
 
 ERROR = "auth.oidc_error"
 
@@ -40,13 +41,16 @@ def try_sign_in() -> None:
     """When the provider has signed this browser in but the app session has no user yet: map it."""
     if not configured() or ERROR in st.session_state or not st.user.is_logged_in:
         return  # (after a refusal, do not retry and re-audit on every rerun)
+    if token():
+        return  # this browser's local session ended (expired, revoked): that wins over the provider's cookie
+
     claim = _setting("oidc_username_claim", "email")
     try:
         result = external_sign_in(str(st.user.get(claim) or ""), provider=provider() or "oidc")
     except SignInFailed as exc:
         st.session_state[ERROR] = str(exc)
         return
-    sign_in(result)
+    sign_in(result, method="oidc")
 
 
 def login_button() -> None:

@@ -1,4 +1,4 @@
-"""server-side sign-in sessions: a hashed token per browser, named by an HttpOnly cookie
+"""server-side sign-in sessions (a hashed token per browser, named by an HttpOnly cookie); data version
 
 Revision ID: 0003
 Revises: 0002
@@ -40,11 +40,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("handoff_hash", name=op.f("uq_user_sessions_handoff_hash")),
     )
     op.create_index("ix_user_sessions_user_id", "user_sessions", ["user_id"])
+    # One row. data_version is bumped in every business write's transaction and read on every rerun, so
+    # several app processes drop their cached reads as soon as any of them (or the CLI) has written;
+    # demo_loaded makes every page show the 演示数据 badge.
+    op.create_table(
+        "app_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("data_version", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("demo_loaded", sa.Boolean(), server_default="0", nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_state")),
+    )
+    op.execute("INSERT INTO app_state (id, data_version, demo_loaded) VALUES (1, 0, false)")
     op.add_column("users", sa.Column("credentials_version", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("credentials_version")
+    op.drop_table("app_state")
     op.drop_index("ix_user_sessions_user_id", table_name="user_sessions")
     op.drop_table("user_sessions")

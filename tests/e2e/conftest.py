@@ -41,7 +41,7 @@ class AppServer:
                "GANGWEN_SEED_DEMO": "0"}
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
