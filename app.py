@@ -22,6 +22,7 @@ follow_database()
 actor = refresh()
 if actor is None:
     oidc_sign_in()  # only when [auth] is configured and the OIDC provider signed this browser in
+    actor = refresh()
 
 # Notices handed over in the address by the cookie routes (/login?notice=expired …).
 LINK_NOTICES = {"unknown_page": "您打开的地址不存在，已转到首页。"}
@@ -71,7 +72,7 @@ hidden = [st.Page("pages/forbidden.py", title="无权访问", url_path=spec.url_
 def _home() -> None:
     """``/`` and ``/login`` while signed in: the role's first page, at its own address (so that a link
     to /dashboard and the page reached from / are one and the same page)."""
-    st.switch_page(allowed[0].path)
+    st.switch_page(allowed[0].path, query_params=st.query_params.to_dict())
 
 
 hidden.append(st.Page(_home, title="首页", url_path="home", visibility="hidden", default=True))

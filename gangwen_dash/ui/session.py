@@ -29,6 +29,8 @@ def token() -> str | None:
         cookie = st.context.cookies.get(sessions.COOKIE_NAME)
     except Exception:  # no browser context (bare runs)
         cookie = None
+    if not isinstance(cookie, str):  # AppTest's stand-in client has no real cookies
+        cookie = None
     return cookie or st.session_state.get(TOKEN_KEY)
 
 
