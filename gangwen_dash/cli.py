@@ -67,6 +67,11 @@ def cmd_bootstrap(args) -> int:
     from gangwen_dash.config import get_settings
     from gangwen_dash.db import check_connection, read_session, write_session
 
+    from gangwen_dash.config import auth_config_problem
+
+    problem = auth_config_problem()
+    if problem:
+        raise CliError(problem)
     check_connection()
     migrate.upgrade()
     with read_session() as session:
@@ -74,7 +79,8 @@ def cmd_bootstrap(args) -> int:
     if empty and get_settings().seed_demo:
         with write_session() as session:
             demo.load(session)
-        print("空数据库：已写入 2019 年演示数据（设置 GANGWEN_SEED_DEMO=0 可关闭）")
+        print("空数据库（无账号、无业务数据）：已写入 2019 年演示数据与公开密码的演示账号"
+              "（正式部署请设置 GANGWEN_SEED_DEMO=0）")
     else:
         print("数据库已就绪")
     return 0

@@ -84,3 +84,22 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+PLACEHOLDER_SECRETS = {"a long random string", "changeme", "change-me", "secret", "xxx"}
+MIN_COOKIE_SECRET = 32
+
+
+def auth_config_problem() -> str | None:
+    """A Chinese sentence when ``[auth]`` (OIDC) is configured with a weak ``cookie_secret``; else None.
+
+    Streamlit signs the provider's identity cookie with it: a placeholder or short value would let anyone
+    forge a sign-in, so the app refuses to start instead."""
+    auth = _secrets().get("auth")
+    if not auth:
+        return None
+    secret = str(auth.get("cookie_secret") or "")
+    if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_COOKIE_SECRET:
+        return (f".streamlit/secrets.toml 的 [auth] cookie_secret 为空、是示例值或短于 {MIN_COOKIE_SECRET} 个字符，"
+                "系统拒绝启动。请设置随机长字符串，例如：python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
+    return None

@@ -78,3 +78,41 @@ def test_bootstrap_seeds_only_when_allowed(backend, tmp_path):
     assert out.returncode == 0 and "演示数据" in out.stdout
     k = json.loads(run("kpis", "--from", "2019-01-01", "--to", "2019-12-31", "--json", url=url).stdout)
     assert k["inspections"] == 32
+
+
+def test_production_path_as_readme_writes_it_gets_no_demo(fresh_url, tmp_path):
+    """README's production path with GANGWEN_SEED_DEMO unset: init-db, create-user admin, bootstrap (make run)."""
+    from sqlalchemy import create_engine, func, select
+
+    from gangwen_dash.models import AppState, Inspection, Member, Site, User
+
+    env = {"GANGWEN_SECRETS_FILE": str(tmp_path / "none.toml")}
+    os.environ.pop("GANGWEN_SEED_DEMO", None)
+    assert run("init-db", url=fresh_url, **env).returncode == 0
+    made = subprocess.run([sys.executable, "-m", "gangwen_dash", "create-user", "--username", "admin",
+                           "--role", "secretariat"], input="a-strong-password\n", capture_output=True, text=True,
+                          env={**os.environ, "GANGWEN_DATABASE_URL": fresh_url, **env}, cwd=PROJECT_ROOT, timeout=120)
+    assert made.returncode == 0, made.stderr
+    booted = run("bootstrap", url=fresh_url, **env)
+    assert booted.returncode == 0 and "演示数据" not in booted.stdout, booted.stdout + booted.stderr
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(User.username)).scalars().all() == ["admin"]
+        for model in (Member, Site, Inspection):
+            assert conn.execute(select(func.count()).select_from(model)).scalar_one() == 0
+        assert conn.execute(select(AppState.demo_loaded)).scalar_one() is False
+    engine.dispose()
+    # seed-demo refuses too: the demo's public passwords never sit beside real accounts.
+    again = run("seed-demo", url=fresh_url, **env)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("secret", ["a long random string", "short", ""])
+def test_weak_oidc_cookie_secret_refuses_to_start(backend, fresh_url, tmp_path, secret):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[auth]\nredirect_uri = "http://x/oauth2callback"\ncookie_secret = "{secret}"\n')
+    out = run("bootstrap", url=fresh_url, GANGWEN_SECRETS_FILE=str(secrets))
+    assert out.returncode == 2 and "cookie_secret" in out.stderr and "Traceback" not in out.stderr
+    secrets.write_text('[auth]\ncookie_secret = "' + "k" * 48 + '"\n')
+    assert run("bootstrap", url=fresh_url, GANGWEN_SECRETS_FILE=str(secrets), GANGWEN_SEED_DEMO="0").returncode == 0

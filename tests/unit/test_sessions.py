@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 import time
@@ -186,10 +187,8 @@ def test_draft_saves_quickly_while_four_threads_guess_passwords(engine):
 
     def guess():
         while not stop.is_set():
-            try:
+            with contextlib.suppress(auth.SignInFailed):
                 auth.authenticate("alice", "wrong", engine=engine)
-            except auth.SignInFailed:
-                pass
 
     threads = [threading.Thread(target=guess) for _ in range(4)]
     for t in threads:
