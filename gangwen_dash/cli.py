@@ -64,10 +64,8 @@ def cmd_seed_demo(args) -> int:
 def cmd_bootstrap(args) -> int:
     """What ``make run`` does before starting the app: migrate, then seed the demo if empty and allowed."""
     from gangwen_dash import demo, migrate
-    from gangwen_dash.config import get_settings
+    from gangwen_dash.config import auth_config_problem, get_settings
     from gangwen_dash.db import check_connection, read_session, write_session
-
-    from gangwen_dash.config import auth_config_problem
 
     problem = auth_config_problem()
     if problem:
