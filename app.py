@@ -39,11 +39,13 @@ NEXT = "auth.next"
 demo_badge()
 
 if actor is None or st.session_state.get(MUST_CHANGE):
-    login_page = st.Page("pages/login.py", title="登录", url_path="login", icon=":material/login:", default=True)
+    # The default page answers "/"; /login must be a page of its own (a default page's url_path is not
+    # matched, so /login would get Streamlit's English "Page not found").
+    login_page = st.Page("pages/login.py", title="登录", url_path="start", icon=":material/login:", default=True)
     # Every app page's address answers with the sign-in form too (same script, its own URL), and after
     # sign-in the browser comes back to exactly that address (page and filters).
     linked = [st.Page("pages/login.py", title="登录", url_path=spec.url_path) for spec in PAGES]
-    linked.append(st.Page("pages/login.py", title="登录", url_path="logout"))
+    linked += [st.Page("pages/login.py", title="登录", url_path=path) for path in ("login", "logout", "account")]
     chosen = st.navigation([login_page, *linked], position="hidden")
     wanted = chosen.url_path if chosen.url_path in {spec.url_path for spec in PAGES} else ""
     query = {k: v for k, v in st.query_params.to_dict().items() if k != "notice"}

@@ -33,10 +33,10 @@ def _free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, db_path: Path, photo_dir: Path) -> None:
+    def __init__(self, db_path: Path | None, photo_dir: Path, *, db_url: str | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.db_url = f"sqlite:///{db_path}"
+        self.db_url = db_url or f"sqlite:///{db_path}"
         env = {**os.environ, "GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
                "GANGWEN_SEED_DEMO": "0"}
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
