@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +55,11 @@ _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", ""}
 MAX_ERRORS = 2000
+# Excel's date serials (1900 system): 1 is 1900-01-01, 2958465 is 9999-12-31; 0 and fractions are times only.
+MIN_SERIAL, MAX_SERIAL = 1, 2958465
+MAX_INT = 2**31 - 1  # INTEGER columns on both engines
+# openpyxl warns (in English, on stderr) and reads such a cell as "#VALUE!"; the report says it in Chinese.
+warnings.filterwarnings("ignore", message=r"Cell .* is marked as a date but the serial value", category=UserWarning)
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,43 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _from_serial(value: int | float) -> datetime:
+    """An Excel date serial number as a datetime, or DateFormatError (out of range, time only, NaN)."""
+    if not math.isfinite(value):
+        raise DateFormatError(f"“{value}”不是有效的日期")
+    if value < MIN_SERIAL:
+        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期（只有时间或早于 1900-01-01），"
+                              "请填写 2019-11-14 这样的日期")
+    if value > MAX_SERIAL:
+        raise DateFormatError(f"“{_as_text(value)}”超出 Excel 日期范围（最晚 9999-12-31），请填写 2019-11-14 这样的日期")
+    try:
+        result = from_excel(value)
+    except (ValueError, OverflowError, TypeError):
+        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期") from None
+    if not isinstance(result, datetime):
+        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期")
+    return result
+
+
+def _cell_text(value: Any) -> str:
+    try:
+        return _as_text(value)[:50]
+    except Exception:  # a value that cannot even be shown
+        return type(value).__name__
+
+
 def _parse_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        try:
+            return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        except OverflowError:  # 9999-12-31 23:59:59.5 rounds past the last datetime
+            return value.replace(microsecond=0)
     if isinstance(value, date):
         return datetime.combine(value, time.min)
-    if isinstance(value, int | float):
-        return _parse_datetime(from_excel(value))
+    if isinstance(value, time):
+        raise DateFormatError(f"“{value:%H:%M}”只有时间，没有日期，请填写 2019-11-14 09:30 这样的时间")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _parse_datetime(_from_serial(value))
     text = str(value).strip().replace("T", " ")
     day_part, _, time_part = text.partition(" ")
     day = parse_date(day_part)
@@ -145,6 +183,9 @@ def parse_cell(col: Column, value: Any) -> Any:
         if col.required:
             raise ValueError("必填项为空")
         return None
+    if isinstance(value, str) and value.strip() in ERROR_CODES:
+        # openpyxl reads error cells (and date cells whose serial is out of range) as "#VALUE!" etc.
+        raise ValueError(f"单元格是 Excel 错误值 {value.strip()}（公式出错或日期超出范围），请改为有效的值")
     kind = col.kind
     if kind in ("text", "longtext"):
         return _as_text(value)
@@ -155,16 +196,23 @@ def parse_cell(col: Column, value: Any) -> Any:
             raise ValueError(f"应为整数，实际为“{_as_text(value)}”") from None
         if not number.is_integer():
             raise ValueError(f"应为整数，实际为“{_as_text(value)}”")
+        if abs(number) > MAX_INT:
+            raise ValueError(f"整数“{_as_text(value)}”超出范围")
         return int(number)
     if kind == "float":
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"应为数字，实际为“{_as_text(value)}”") from None
+        if not math.isfinite(number):
+            raise ValueError(f"应为数字，实际为“{_as_text(value)}”")
+        return number
     if kind == "date":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return from_excel(value).date()
         try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return _from_serial(value).date()
+            if isinstance(value, time):
+                raise DateFormatError(f"“{value:%H:%M}”只有时间，没有日期，请填写 2019-11-14 这样的日期")
             return parse_date(value)
         except DateFormatError as exc:
             raise ValueError(str(exc)) from None
@@ -460,9 +508,16 @@ def _header_for(sheet: Sheet, field_name: str, message: str) -> str:
 def _read_rows(ws, sheet: Sheet, report: ImportReport):
     """Yield (row number, {key: raw value}); header problems go to the report."""
     rows = ws.iter_rows(values_only=True)
+
+    def unreadable(row: int, exc: Exception) -> None:
+        report.errors.append(RowError(sheet.name, row, "—", f"无法读取此行，文件可能已损坏（{type(exc).__name__}）"))
+
     try:
         header = next(rows)
     except StopIteration:
+        return
+    except Exception as exc:  # a damaged sheet is reported, not raised
+        unreadable(1, exc)
         return
     positions: dict[str, int] = {}
     for idx, text in enumerate(header or ()):
@@ -475,7 +530,16 @@ def _read_rows(ws, sheet: Sheet, report: ImportReport):
         report.errors.append(RowError(sheet.name, 1, col.header, "缺少此必填列（请使用导入模板的表头）"))
     if missing:
         return
-    for r, values in enumerate(rows, start=2):
+    r = 1
+    while True:
+        r += 1
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # as above
+            unreadable(r, exc)
+            return
         values = values or ()
         raw = {key: (values[idx] if idx < len(values) else None) for key, idx in positions.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw.values()):
@@ -531,6 +595,8 @@ def _import_sheet(imp: _Importer, ws, sheet: Sheet, report: ImportReport) -> Non
                 values[col.key] = parse_cell(col, raw[col.key])
             except ValueError as exc:
                 errors.append((col.header, str(exc)))
+            except Exception:  # whatever a cell holds, the report says so in Chinese
+                errors.append((col.header, f"无法识别的值“{_cell_text(raw[col.key])}”"))
         if errors:
             report.errors.extend(RowError(sheet.name, r, h, m) for h, m in errors)
             continue

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import re
+from datetime import date, datetime, time
 from io import BytesIO
 
 import pytest
@@ -228,3 +229,80 @@ def test_export_then_import_into_empty_database_reproduces_kpis(demo_engine, eng
     a, b = load_workbook(path), load_workbook(again)
     for name in MAIN_SHEETS:
         assert [[c.value for c in r] for r in a[name].iter_rows()] == [[c.value for c in r] for r in b[name].iter_rows()]
+
+
+BAD_SERIALS = [0, 0.5, -1, 2958466, 1e10, float("nan"), float("inf")]
+
+
+@pytest.mark.parametrize("kind_sheet,key", [("提案", "submitted_on"), ("督查记录", "inspected_at")])
+@pytest.mark.parametrize("value", [*BAD_SERIALS, time(0, 0), "#VALUE!", "#NUM!"])
+def test_impossible_excel_dates_are_a_chinese_cell_error(kind_sheet, key, value):
+    col = SHEET_BY_NAME[kind_sheet].column(key)
+    with pytest.raises(ValueError) as info:
+        importer.parse_cell(col, value)
+    assert re.search(r"[\u4e00-\u9fff]", str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("value,reason", [(float("nan"), "应为数字"), (float("inf"), "应为数字"),
+                                          (1e20, "超出范围")])
+def test_impossible_numbers_are_a_chinese_cell_error(value, reason):
+    kind = "float" if reason == "应为数字" else "int"
+    col = SHEET_BY_NAME["街道" if kind == "float" else "督查组"].column("lat" if kind == "float" else "sort_order")
+    with pytest.raises(ValueError, match=reason):
+        importer.parse_cell(col, value)
+
+
+def _ledger_with_bad_dates(path, *, date_formatted: bool) -> list[tuple[str, int, str]]:
+    """good_rows() plus rows whose date cells hold 0, 2958466 and 1e10; returns the expected error cells."""
+    rows = good_rows()
+    for i, serial in enumerate((0, 2958466, 1e10)):
+        rows["社情民意"].append([f"坏日期{i}", "民意监督员09", serial, "收集", False])  # rows 3-5
+        rows["督查记录"].append(["秦灶广场商业综合体", serial, "第二督查组", "日常督查", None, None, None, None, "",
+                                 *CHECKS])  # rows 4-6
+    wb = workbook.build(rows)
+    if not date_formatted:  # plain numbers, as a pasted column of serials would be
+        for name, col in (("社情民意", "C"), ("督查记录", "B")):
+            for cell in wb[name][col][1:]:
+                if isinstance(cell.value, int | float):
+                    cell.number_format = "General"
+    workbook.save(wb, path)
+    return sorted([("社情民意", r, "报送日期") for r in (3, 4, 5)] + [("督查记录", r, "督查时间") for r in (4, 5, 6)])
+
+
+@pytest.mark.parametrize("date_formatted", [True, False], ids=["date-cells", "number-cells"])
+def test_impossible_dates_in_a_ledger_refuse_the_file_row_by_row(engine, tmp_path, capsys, date_formatted):
+    from gangwen_dash.cli import main
+
+    path = tmp_path / "bad-dates.xlsx"
+    expected = _ledger_with_bad_dates(path, date_formatted=date_formatted)
+    before = counts(engine)
+    report = importer.import_workbook(ADMIN, path, today=TODAY, engine=engine)
+    assert sorted((e.sheet, e.row, e.column) for e in report.errors) == expected, [e.text() for e in report.errors]
+    assert all(re.search(r"[\u4e00-\u9fff]", e.reason) for e in report.errors)
+    assert counts(engine) == before
+    capsys.readouterr()
+    assert main(["import", str(path)]) == 1  # the refused-import code (README); a traceback would raise here
+    err = capsys.readouterr().err
+    assert "“社情民意”表第 4 行【报送日期】" in err and "“督查记录”表第 6 行【督查时间】" in err
+    assert "整个文件未导入" in err and "Traceback" not in err
+    assert counts(engine) == before
+
+
+def test_any_unexpected_cell_failure_becomes_a_row_message(engine, monkeypatch):
+    real = importer.parse_cell
+
+    def flaky(col, value):
+        if col.key == "collector":
+            raise OverflowError("boom")
+        return real(col, value)
+
+    monkeypatch.setattr(importer, "parse_cell", flaky)
+    report = importer.import_workbook(ADMIN, to_bytes(good_rows()), today=TODAY, engine=engine)
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("社情民意", 2, "收集人")]
+    assert "无法识别的值" in report.errors[0].reason
+
+
+def test_openpyxl_parses_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML  # requirements.txt pins defusedxml; openpyxl uses it when importable
