@@ -35,7 +35,7 @@ def test_reload_new_tab_sign_out_and_account_changes(app_server, page):
     second = page.context.new_page()
     second.goto(f"{app_server.url}/records")
     wait_for_app(second)
-    assert second.get_by_text("记录管理").count() >= 1 and second.get_by_label("用户名").count() == 0
+    assert second.get_by_text("记录管理").count() >= 1 and second.get_by_role("button", name="登录").count() == 0
 
     # /login typed while signed in: the first page, no English dialog.
     second.goto(f"{app_server.url}/login")
