@@ -72,18 +72,6 @@ def _parse(params: dict, errors: list[str]) -> dict:
     return state
 
 
-def adopt_link(params: dict) -> None:
-    """Make a link's filters (``period``/``group``/``street``) this session's filters.
-
-    For a link opened before sign-in: Streamlit's page switch after sign-in drops the query string,
-    so app.py hands the remembered parameters here and the next ``filter_bar()`` shows (and re-writes
-    into the URL) exactly that view.
-    """
-    wanted = {k: v for k, v in params.items() if k in URL_KEYS and v}
-    st.session_state[STATE] = _parse(wanted, [])
-    st.session_state.pop("filters.seeded_for", None)
-
-
 def _seed_widgets(named: periods.NamedPeriod, state: dict) -> None:
     ss = st.session_state
     ss["filters.mode"] = named.mode
@@ -123,10 +111,12 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
     groups, streets = load_groups(), load_streets()
     group_names = dict(zip(groups["id"], groups["name"], strict=True))
     street_names = dict(zip(streets["id"], streets["name"], strict=True))
-    if ss.get("filters.group") not in group_names:
-        ss["filters.group"] = 0
-    if ss.get("filters.street") not in street_names:
-        ss["filters.street"] = 0
+    for key, names, label in (("group", group_names, "督查组"), ("street", street_names, "街道")):
+        if ss.get(f"filters.{key}") not in names:
+            if ss.get(f"filters.{key}"):  # a link naming a group/street that does not exist: say so
+                errors.append(f"链接中的{label}（编号 {ss[f'filters.{key}']}）不存在，已显示全部{label}")
+                state[key] = None
+            ss[f"filters.{key}"] = 0
 
     with st.sidebar:
         st.subheader("筛选")

@@ -99,3 +99,11 @@ def test_page_refuses_a_visitor_who_is_not_signed_in(demo_url):
     at.run()
     assert not at.exception
     assert not at.metric and any("请先登录" in w.value for w in at.warning)
+
+
+def test_link_values_that_do_not_exist_get_a_chinese_notice(demo_url):
+    for query, fragment in (({"period": "2019-W99"}, "时期无效"), ({"group": "abc"}, "督查组参数无效"),
+                            ({"group": "99"}, "督查组（编号 99）不存在"), ({"street": "77"}, "街道（编号 77）不存在")):
+        at = _open(query)
+        assert not at.exception
+        assert any(fragment in w.value for w in at.warning), (query, [w.value for w in at.warning])
