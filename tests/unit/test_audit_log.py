@@ -29,14 +29,9 @@ def logged(engine):
     return _rows(engine)
 
 
-def _sqlite_only(engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite syntax")
-
-
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite syntax; PostgreSQL's upsert is the next test
 @pytest.mark.parametrize("verb", ["INSERT OR REPLACE INTO", "REPLACE INTO", "INSERT OR IGNORE INTO"])
-def test_sqlite_replace_cannot_overwrite_an_entry(engine, logged, verb):
-    _sqlite_only(engine)
+def test_sqlite_replace_cannot_overwrite_an_entry(backend, engine, logged, verb):
     stmt = text(f"{verb} audit_log (id, at, username, action, entity) VALUES (1, '2019-01-02', 'x', 'forged', 'e')")
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(stmt)
@@ -60,9 +55,9 @@ def test_ordinary_and_explicit_new_ids_still_append(engine, logged):
     assert len(ids) == 5 and 100 in ids and ids[:2] == [1, 2]
 
 
-def test_sqlite_refuses_ids_below_one(engine, logged):
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_refuses_ids_below_one(backend, engine, logged):
     """Else a row with id -1 would make every later insert look like a replacement (NEW.id reads -1)."""
-    _sqlite_only(engine)
     for bad in (0, -1):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(insert(AuditLog).values(id=bad, **ROW))

@@ -23,7 +23,7 @@ import gangwen_dash.services as services_pkg
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.exchange import exporter, importer, workbook
 from gangwen_dash.models import AuditLog, Draft, Finding, Inspection, InspectionGroup, Member, Street, User
-from gangwen_dash.services import auth, drafts, findings, records, sites, users, weekly_notes
+from gangwen_dash.services import auth, drafts, findings, records, sessions, sites, users, weekly_notes
 from gangwen_dash.services.base import PermissionDenied
 from gangwen_dash.services.inspections import record_inspection
 from gangwen_dash.services.permissions import MATRIX
@@ -142,6 +142,7 @@ SERVICES = [
                                                  _version(e, uid), engine=e))(_user_id(e))),
     ("user.manage", "users.reset_password",
      lambda a, e: users.reset_password(a, _user_id(e), "temp-pass-123", engine=e)),
+    ("user.manage", "sessions.revoke_for", lambda a, e: sessions.revoke_for(a, _user_id(e), engine=e)),
     *[(f"{entity}.manage", f"records.create[{entity}]",
        (lambda ent: lambda a, e: records.create(a, ent, _record_data(ent, e), engine=e))(entity))
       for entity in records.SPECS],
