@@ -6,6 +6,7 @@ from gangwen_dash.domain import ROLE_LABELS, ROLES
 from gangwen_dash.queries.audit import ENTITY_LABELS
 from gangwen_dash.services import records, users
 from gangwen_dash.services.base import ServiceError, StaleEdit, ValidationFailed
+from gangwen_dash.ui import editing
 from gangwen_dash.ui import records as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
@@ -27,11 +28,11 @@ def _show_history(entity: str, record_id: int) -> None:
         st.dataframe(history.rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch")
 
 
+EDITOR, USER_EDITOR = "records.opened", "records.user_opened"  # ui.editing: the versions the forms opened at
+
+
 def _reopen(message: str | None = None) -> None:
-    st.session_state.pop("records.opened", None)
-    st.session_state.pop("records.errors", None)
-    st.session_state.pop("records.stale", None)
-    ui.forget_widgets("records.f.")
+    editing.close_editor(EDITOR, "records.f.")
     if message:
         st.session_state["records.notice"] = message
 
@@ -58,50 +59,42 @@ with tab_records:
     picked = st.selectbox("新建，或选择要修改的记录", [0, *titles], key=pick_key,
                           format_func=lambda i: "＋ 新建记录" if i == 0 else f"#{i} {titles.get(i, '')}")
 
-    opened = st.session_state.get("records.opened")
-    if not opened or opened["entity"] != entity or opened["id"] != picked:
-        try:
-            values = records.load_for_edit(entity, picked) if picked else {}
-        except ServiceError as exc:
-            st.error(str(exc))
-            st.stop()
-        opened = {"entity": entity, "id": picked, "version": values.get("version", 0), "values": values}
-        st.session_state["records.opened"] = opened
-        st.session_state.pop("records.errors", None)
-        st.session_state.pop("records.stale", None)
+    def _load_record() -> tuple[int, dict]:
+        values = records.load_for_edit(entity, picked) if picked else {}
+        return values.get("version", 0), values
 
-    errors = st.session_state.get("records.errors", {})
-    stale = st.session_state.get("records.stale")
+    try:
+        opened = editing.open_editor(EDITOR, (entity, picked), _load_record)
+    except ServiceError as exc:
+        st.error(str(exc))
+        st.stop()
+
+    errors = st.session_state.get(f"{EDITOR}.errors", {})
     prefix = f"records.f.{entity}.{picked}"
-    heading = f"修改{spec.label} #{picked}（第 {opened['version']} 版）" if picked else f"新建{spec.label}"
+    heading = f"修改{spec.label} #{picked}（第 {opened.version} 版）" if picked else f"新建{spec.label}"
     with st.form("records.form"):
         st.subheader(heading)
-        data = ui.draw_form(spec, opened["values"], prefix, errors)
+        data = ui.draw_form(spec, opened.values, prefix, errors)
         for name, message in errors.items():
             if name not in {f.name for f in spec.fields}:
                 st.error(message)
         submitted = st.form_submit_button("保存", type="primary")
-    if stale:
-        st.error(stale)
-        if st.button("载入最新版本", key="records.reload"):
-            _reopen()
-            st.rerun()
+    editing.show_refusal(EDITOR, "records.f.", button_key="records.reload")
     if submitted:
         try:
             if picked:
-                version = records.update(actor, entity, picked, data, opened["version"], original=opened["values"])
-                message = (f"已保存{spec.label} #{picked}（第 {version} 版）" if version != opened["version"]
+                version = records.update(actor, entity, picked, data, opened.version, original=opened.values)
+                message = (f"已保存{spec.label} #{picked}（第 {version} 版）" if version != opened.version
                            else "没有改动，未生成新版本")
             else:
                 new_id = records.create(actor, entity, data)
                 st.session_state["records.pending_pick"] = new_id
                 message = f"已新建{spec.label} #{new_id}"
         except ValidationFailed as exc:
-            st.session_state["records.errors"] = exc.errors
-            st.session_state.pop("records.stale", None)
+            st.session_state[f"{EDITOR}.errors"] = exc.errors
             st.rerun()
         except StaleEdit as exc:
-            st.session_state["records.stale"] = str(exc)
+            editing.refuse(EDITOR, exc)
             st.rerun()
         except ServiceError as exc:
             st.error(str(exc))
@@ -160,29 +153,42 @@ with tab_users:
         names = dict(zip(accounts["id"], accounts["用户名"], strict=True))
         uid = st.selectbox("账号", list(names), format_func=lambda i: names[i], key="records.u_pick")
         if uid is not None:
-            row = accounts[accounts["id"] == uid].iloc[0]
             group_ids = {v: k for k, v in groups.items()}
+
+            def _load_user() -> tuple[int, dict]:
+                row = accounts[accounts["id"] == uid].iloc[0]
+                return int(row["version"]), {"username": row["用户名"], "display_name": row["姓名"] or "",
+                                             "role": row["角色"], "group_id": group_ids.get(row["督查组"]),
+                                             "is_active": bool(row["启用"])}
+
+            account = editing.open_editor(USER_EDITOR, int(uid), _load_user)
+            shown = account.values
             with st.form("records.user_edit"):
-                e_display = st.text_input("姓名", value=row["姓名"] or "", key=f"records.u_e_display.{uid}")
-                e_role = st.selectbox("角色", ROLES, index=ROLES.index(row["角色"]), key=f"records.u_e_role.{uid}",
+                e_display = st.text_input("姓名", value=shown["display_name"], key=f"records.u_e_display.{uid}")
+                e_role = st.selectbox("角色", ROLES, index=ROLES.index(shown["role"]), key=f"records.u_e_role.{uid}",
                                       format_func=lambda r: ROLE_LABELS[r])
-                current_group = group_ids.get(row["督查组"])
                 options = [None, *groups]
-                e_group = st.selectbox("督查组", options, index=options.index(current_group),
+                e_group = st.selectbox("督查组", options,
+                                       index=options.index(shown["group_id"]) if shown["group_id"] in options else 0,
                                        key=f"records.u_e_group.{uid}",
                                        format_func=lambda i: "（无）" if i is None else groups[i])
-                e_active = st.checkbox("启用", value=bool(row["启用"]), key=f"records.u_e_active.{uid}")
+                e_active = st.checkbox("启用", value=shown["is_active"], key=f"records.u_e_active.{uid}")
                 save = st.form_submit_button("保存账号")
+            editing.show_refusal(USER_EDITOR, "records.u_e_", button_key="records.u_reload")
             if save:
                 try:
-                    users.update_user(actor, int(uid), {"username": row["用户名"], "display_name": e_display,
+                    users.update_user(actor, int(uid), {"username": shown["username"], "display_name": e_display,
                                                         "role": e_role, "group_id": e_group, "is_active": e_active},
-                                      int(row["version"]))
+                                      account.version, original=shown)
+                except StaleEdit as exc:
+                    editing.refuse(USER_EDITOR, exc)
+                    st.rerun()
                 except ServiceError as exc:
                     st.error(str(exc))
                 else:
                     clear_read_caches()
-                    st.session_state["records.notice"] = f"已保存账号 {row['用户名']}"
+                    editing.close_editor(USER_EDITOR, "records.u_e_")
+                    st.session_state["records.notice"] = f"已保存账号 {shown['username']}"
                     st.rerun()
             with st.form("records.user_reset"):
                 temp = st.text_input("临时密码（至少 8 位）", type="password", key=f"records.u_temp.{uid}")
@@ -194,7 +200,8 @@ with tab_users:
                     st.error(str(exc))
                 else:
                     clear_read_caches()
-                    st.session_state["records.notice"] = f"已重置 {row['用户名']} 的密码，下次登录须修改"
+                    editing.close_editor(USER_EDITOR, "records.u_e_")  # the reset made a new version
+                    st.session_state["records.notice"] = f"已重置 {shown['username']} 的密码，下次登录须修改"
                     st.rerun()
 
 # --------------------------------------------------------------------------- history

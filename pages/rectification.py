@@ -11,12 +11,14 @@ from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from gangwen_dash.ui import editing
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
 
 actor = require_actor(__file__)
 ss = st.session_state
+EDITOR = "track.opened"
 st.html("""<style>
 .stMainBlockContainer { max-width: 100%; overflow-x: hidden; }
 .stButton button, .stFormSubmitButton button, [data-testid^="stBaseButton-pills"],
@@ -56,28 +58,39 @@ m1.metric("未销号问题", f"{len(rows)} 个", border=True)
 m2.metric("其中逾期", f"{n_overdue} 个", border=True)
 m3.metric("待复查", f"{int((rows.status == domain.ST_AWAITING_RECHECK).sum()) if len(rows) else 0} 个", border=True)
 
+# The problem whose form is open stays listed if someone else moved it meanwhile (e.g. closed it): the
+# user's submit must reach the service and be refused with what changed, not vanish with the form.
+kept = editing.opened(EDITOR)
+if kept is not None and (ss.get("track.finding") != kept.identity or kept.identity in set(rows.finding_id)):
+    kept = None
+if kept is not None and getattr(ui.load_finding_detail(kept.identity), "version", None) == kept.version:
+    kept = None
+
 if rows.empty:
     st.info("没有符合条件的未销号问题。")
-    st.stop()
-
-view = rows.assign(
-    逾期=rows.apply(lambda r: f"逾期 {r.days_overdue} 天" if r.overdue else "", axis=1),
-    现场核验=rows.verified_on_site.map({True: "是", False: ""}),
-)[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
-   "recheck_failures", "现场核验"]]
-st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
-                                  "severity": "程度", "status": "状态", "responsible_unit": "责任单位",
-                                  "due_date": "整改期限", "recheck_failures": "复查未通过"}),
-             hide_index=True, width="stretch", height=min(38 + 35 * len(view), 320))
+    if kept is None:
+        st.stop()
+else:
+    view = rows.assign(
+        逾期=rows.apply(lambda r: f"逾期 {r.days_overdue} 天" if r.overdue else "", axis=1),
+        现场核验=rows.verified_on_site.map({True: "是", False: ""}),
+    )[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
+       "recheck_failures", "现场核验"]]
+    st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
+                                      "severity": "程度", "status": "状态", "responsible_unit": "责任单位",
+                                      "due_date": "整改期限", "recheck_failures": "复查未通过"}),
+                 hide_index=True, width="stretch", height=min(38 + 35 * len(view), 320))
 
 
 def _label(fid: int) -> str:
+    if kept is not None and fid == kept.identity:
+        return f"#{fid} {kept.values.site} · {kept.values.label}（已被他人更新）"
     r = rows[rows.finding_id == fid].iloc[0]
     late = f"【逾期{r.days_overdue}天】" if r.overdue else ""
     return f"#{fid} {late}{r.site} · {r.label} · {r.status}"
 
 
-ids = [int(i) for i in rows.finding_id]
+ids = [int(i) for i in rows.finding_id] + ([kept.identity] if kept is not None else [])
 if ss.get("track.finding") not in ids:
     ss["track.finding"] = ids[0]
 fid = st.selectbox("选择问题", ids, format_func=_label, key="track.finding")
@@ -85,6 +98,9 @@ detail = ui.load_finding_detail(fid)
 if detail is None:
     st.warning("该问题已不存在，请刷新。")
     st.stop()
+# The forms below are drawn from the problem as it was when opened and submit that version (ui.editing).
+opened = editing.open_editor(EDITOR, fid, lambda: (detail.version, detail))
+base = opened.values
 
 
 def _show_photos(items: list[dict], kind: str) -> None:
@@ -119,7 +135,7 @@ with st.container(border=True):
         _show_photos(detail.photos, "整改后")
 
 # --------------------------------------------------------------------------- actions
-errors = ss.get("track._errors", {}) if ss.get("track._errors_for") == fid else {}
+errors = ss.get(f"{EDITOR}.errors", {})
 
 
 def err(field: str) -> None:
@@ -131,34 +147,37 @@ def _run(action, command, done: str) -> None:
     try:
         action(actor, command)
     except ValidationFailed as exc:
-        ss["track._errors"], ss["track._errors_for"] = exc.errors, fid
+        ss[f"{EDITOR}.errors"] = exc.errors
         st.rerun()
-    except (PermissionDenied, StaleEdit, NotFound) as exc:
+    except StaleEdit as exc:
+        editing.refuse(EDITOR, exc)  # the form keeps what was typed; "载入最新版本" shows the new state
+        st.rerun()
+    except (PermissionDenied, NotFound) as exc:
         st.error(str(exc))
         return
-    ss.pop("track._errors", None)
     clear_read_caches()
+    editing.close_editor(EDITOR)
     ss["track._notice"] = done
     st.rerun()
 
 
 err("status")
-if detail.status == domain.ST_NEW:
+if base.status == domain.ST_NEW:
     st.subheader("交办")
     with st.form(f"track.handover.{fid}"):
         unit = st.selectbox("责任单位", settings.responsible_units, key=f"track.h_unit.{fid}",
-                            index=settings.responsible_units.index(detail.responsible_unit)
-                            if detail.responsible_unit in settings.responsible_units else 0)
+                            index=settings.responsible_units.index(base.responsible_unit)
+                            if base.responsible_unit in settings.responsible_units else 0)
         err("responsible_unit")
-        due = st.date_input("整改期限", value=max(detail.due_date, today), key=f"track.h_due.{fid}",
+        due = st.date_input("整改期限", value=max(base.due_date, today), key=f"track.h_due.{fid}",
                             format="YYYY-MM-DD")
         err("due_date")
         note = st.text_input("交办意见（可选）", key=f"track.h_note.{fid}")
         go = st.form_submit_button("交办", type="primary", width="stretch")
     if go:
-        _run(svc.hand_over, {"finding_id": fid, "expected_version": detail.version, "responsible_unit": unit,
+        _run(svc.hand_over, {"finding_id": fid, "expected_version": opened.version, "responsible_unit": unit,
                              "due_date": due, "note": note}, f"问题 #{fid} 已交办给{unit}，期限 {due:%Y-%m-%d}。")
-elif detail.status == domain.ST_RECTIFYING:
+elif base.status == domain.ST_RECTIFYING:
     st.subheader("整改回复")
     with st.form(f"track.reply.{fid}"):
         text = st.text_area("整改情况", key=f"track.r_text.{fid}", placeholder="如：已全部覆盖防尘网并增设喷淋")
@@ -170,12 +189,12 @@ elif detail.status == domain.ST_RECTIFYING:
         confirm = st.checkbox("确认提交存疑照片（位置/时间不符时）", key=f"track.r_confirm.{fid}")
         go = st.form_submit_button("提交整改回复", type="primary", width="stretch")
     if go:
-        _run(svc.reply, {"finding_id": fid, "expected_version": detail.version, "text": text,
+        _run(svc.reply, {"finding_id": fid, "expected_version": opened.version, "text": text,
                          "photos": [{"name": f.name, "data": f.getvalue()} for f in files or []],
                          "confirm_flagged_photos": confirm}, f"问题 #{fid} 的整改回复已登记，待组长复查。")
-elif detail.status == domain.ST_AWAITING_RECHECK:
+elif base.status == domain.ST_AWAITING_RECHECK:
     st.subheader("复查")
-    st.caption(f"整改回复：{detail.reply_text or '—'}")
+    st.caption(f"整改回复：{base.reply_text or '—'}")
     if actor.role != "group_leader":
         st.info("复查销号由本组组长进行。")
     else:
@@ -190,12 +209,14 @@ elif detail.status == domain.ST_AWAITING_RECHECK:
             go = st.form_submit_button("提交复查结论", type="primary", width="stretch")
         if go:
             if verdict is None:
-                ss["track._errors"], ss["track._errors_for"] = {"passed": "请选择复查结论"}, fid
+                ss[f"{EDITOR}.errors"] = {"passed": "请选择复查结论"}
                 st.rerun()
             passed = verdict == "通过，销号"
-            _run(svc.recheck, {"finding_id": fid, "expected_version": detail.version, "passed": passed,
+            _run(svc.recheck, {"finding_id": fid, "expected_version": opened.version, "passed": passed,
                                "note": note, "new_due_date": None if passed else new_due},
                  f"问题 #{fid} 复查通过，已销号。" if passed else f"问题 #{fid} 复查未通过，已退回整改。")
+
+editing.show_refusal(EDITOR, "track.h_", "track.r_", "track.c_", button_key="track.reload")
 
 # --------------------------------------------------------------------------- site timeline
 st.subheader(f"工地时间线：{detail.site}")

@@ -7,11 +7,13 @@ import streamlit as st
 from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
+from gangwen_dash.ui import editing
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.weekly import file_builder, load_latest_week, load_note, load_pack
 
 actor = require_actor(__file__)
+EDITOR = "weekly.editor"
 st.title("周报（会议模式）")
 
 latest = load_latest_week()
@@ -58,21 +60,32 @@ st.caption("文件在点击时生成（Chromium 渲染约需数秒）。")
 
 if actor is not None and actor.role == "secretariat":
     st.subheader("编辑下周安排")
-    note = load_note(week)
+    # The version the editor was opened at is kept (ui.editing): a save after another user's is refused.
+    def _load_note():
+        current = load_note(week)
+        return current.version, current
+
+    opened = editing.open_editor(EDITOR, week, _load_note)
+    note = opened.values
     with st.form(f"weekly.note_form.{week}"):
         text = st.text_area("下周安排及建议", value=note.text, height=180, help=f"最多 {MAX_LENGTH} 字",
                             key=f"weekly.plan.{week}", placeholder="例如：1. 对逾期问题集中回头看；2. ……")
         field_error = st.empty()
         submitted = st.form_submit_button("保存下周安排", type="primary")
+    editing.show_refusal(EDITOR, "weekly.plan.", button_key="weekly.reload")
     if submitted:
         try:
-            version = save_weekly_note(actor, week, text, note.version)
+            version = save_weekly_note(actor, week, text, opened.version)
         except ValidationFailed as exc:
             field_error.error(exc.errors.get("text") or str(exc))
-        except (StaleEdit, PermissionDenied) as exc:
+        except StaleEdit as exc:
+            editing.refuse(EDITOR, exc)
+            st.rerun()
+        except PermissionDenied as exc:
             st.error(str(exc))
         else:
             clear_read_caches()
+            editing.close_editor(EDITOR, "weekly.plan.")
             st.session_state["weekly.saved"] = f"已保存 {week} 的下周安排（第 {version} 版）"
             st.rerun()
     saved = st.session_state.pop("weekly.saved", None)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gangwen_dash.models import AppState, AuditLog
@@ -141,13 +141,70 @@ def bump_data_version(session: Session) -> None:
     session.execute(update(AppState).where(AppState.id == 1).values(data_version=AppState.data_version + 1))
 
 
-def check_version(obj, expected_version: int, label: str = "该记录") -> None:
-    """Refuse a stale edit: the form was opened at ``expected_version`` but the row moved on."""
-    if obj.version != expected_version:
-        raise StaleEdit(
-            f"{label}已被他人修改（您打开时为第 {expected_version} 版，现为第 {obj.version} 版），"
-            "请刷新后查看最新内容再修改。"
-        )
+def _fmt(value: Any, limit: int = 300) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def state_at_version(session: Session, entity: str, entity_id: int, version: int) -> tuple[dict | None, list[str]]:
+    """The record as it was at ``version`` (the audit row that moved it on holds it as ``before``) and
+    who wrote the versions after it."""
+    rows = session.execute(
+        select(AuditLog.before, AuditLog.after, AuditLog.username)
+        .where(AuditLog.entity == entity, AuditLog.entity_id == entity_id).order_by(AuditLog.id)
+    ).all()
+    state, by = None, []
+    for before, after, username in rows:
+        if state is None and before and before.get("version") == version:
+            state = before
+        if after and (after.get("version") or 0) > version and username not in by:
+            by.append(username)
+    return state, by
+
+
+def check_version(session: Session, obj, expected_version: int, *, entity: str, label: str,
+                  labels: dict[str, str], current: dict[str, Any] | None = None,
+                  original: dict[str, Any] | None = None) -> None:
+    """Refuse a stale edit: the form was opened at ``expected_version`` (0: there was no record yet) but
+    the row moved on. Read ``obj`` with ``with_for_update=True``: on PostgreSQL a concurrent save then waits
+    for this transaction and sees the new version (SQLite's BEGIN IMMEDIATE already serializes writers).
+
+    The ``StaleEdit`` message reads "…已被他人修改：字段：旧 → 新；…" over the fields in ``labels``: the old
+    values are the row at ``expected_version`` from the audit trail, else ``original`` (what the form
+    showed); the new ones are ``current`` (default: the row now). ``changes`` holds them in full.
+    """
+    if obj.version == expected_version:
+        return
+    raise stale_edit(session, entity, obj.id, label, expected_version, obj.version,
+                     current if current is not None else snapshot(obj), labels, original=original)
+
+
+def stale_edit(session: Session, entity: str, entity_id: int | None, label: str, expected_version: int,
+               current_version: int, current: dict[str, Any], labels: dict[str, str], *,
+               original: dict[str, Any] | None = None) -> StaleEdit:
+    """The ``StaleEdit`` for a record now at ``current_version`` (with values ``current``) that the user
+    opened at ``expected_version``; see ``check_version``."""
+    base, by = (state_at_version(session, entity, entity_id, expected_version)
+                if entity_id is not None else (None, []))
+    fields = [k for k in labels if k != "version"]
+    if expected_version == 0:
+        base = {}
+    else:
+        base = base if base is not None else (original or {})
+        fields = [k for k in fields if k in base]
+    changes = {k: (base.get(k), current.get(k)) for k in fields if base.get(k) != current.get(k)}
+    detail = "；".join(f"{labels[k]}：{_fmt(old)} → {_fmt(new)}" for k, (old, new) in changes.items())
+    opened = "您打开时尚无内容" if expected_version == 0 else f"您打开时为第 {expected_version} 版"
+    who = f"修改人：{'、'.join(by)}；" if by else ""
+    return StaleEdit(
+        f"{label}已被他人修改" + (f"：{detail}" if detail else "")
+        + f"（{who}{opened}，现为第 {current_version} 版）。您的修改未保存，请查看最新内容后再改。",
+        changes,
+    )
 
 
 def bump_version(obj) -> None:

@@ -3,8 +3,9 @@
 Each action is ``fn(actor, command, *, now=None, engine=None)``: permission (own group for inspectors
 and leaders; only the group leader re-checks), pydantic validation with Chinese messages per field,
 the finding's state must allow the step, ``check_version`` against the version the form was opened
-at, then in ONE transaction: the finding's new state, a ``FindingEvent`` row, after-photos (reply),
-and one audit row. 逾期 is never written: it is derived from ``due_date`` by the queries.
+at (on the row locked for update; a stale step is refused listing what changed), then in ONE
+transaction: the finding's new state, a ``FindingEvent`` row, after-photos (reply), and one audit row.
+逾期 is never written: it is derived from ``due_date`` by the queries.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from gangwen_dash import domain, photos
 from gangwen_dash.db import write_session
 from gangwen_dash.models import Finding, FindingEvent, Site
+from gangwen_dash.queries.audit import FIELD_LABELS
 from gangwen_dash.services import evidence
 from gangwen_dash.services.base import (
     Actor,
@@ -34,6 +36,7 @@ from gangwen_dash.services.fields import ResponsibleUnit
 
 TRACKED = ("status", "responsible_unit", "due_date", "first_due_date", "handed_over_at", "replied_at",
            "rechecked_at", "closed_at", "recheck_failures", "reply_text", "version")
+LABELS = {k: FIELD_LABELS[k] for k in TRACKED if k != "version"}  # what a stale-edit message lists
 
 
 class HandOver(BaseModel):
@@ -111,7 +114,8 @@ def _load(session: Session, actor: Actor, action: str, finding_id: int, expected
     if finding is None:
         raise NotFound(f"问题 #{finding_id} 不存在")
     require(actor, action, group_id=finding.group_id)
-    check_version(finding, expected_version, f"问题 #{finding_id}")
+    check_version(session, finding, expected_version, entity="finding", label=f"问题 #{finding_id}",
+                  labels=LABELS, current=_state(finding))
     if finding.status not in allowed:
         raise ValidationFailed({"status": f"该问题当前为“{finding.status}”，不能{verb}"})
     return finding

@@ -26,7 +26,6 @@ from gangwen_dash import domain
 from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_NAME
 from gangwen_dash.db import write_session
 from gangwen_dash.models import (
-    AuditLog,
     ConsultationRoom,
     DutyActivity,
     InspectionGroup,
@@ -40,11 +39,11 @@ from gangwen_dash.models import (
 from gangwen_dash.services.base import (
     Actor,
     NotFound,
-    StaleEdit,
     ValidationFailed,
     _jsonable,
     audit,
     bump_version,
+    check_version,
     require,
     snapshot,
     validation_errors,
@@ -461,34 +460,10 @@ def create(actor: Actor, entity: str, data: dict[str, Any], *, today: date | Non
         raise ValidationFailed({s.unique[-1] if s.unique else "__root__": f"{s.label}与已有记录重复"}) from None
 
 
-def _fmt(value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
-
-
 def describe_changes(entity: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Fields whose value differs (version and bookkeeping columns left out)."""
     skip = {"version", "id", "created_at", "updated_at"}
     return {k: (old.get(k), new.get(k)) for k in new if k not in skip and old.get(k) != new.get(k)}
-
-
-def _state_at_version(session: Session, entity: str, record_id: int, version: int) -> tuple[dict | None, str]:
-    """The record as it was at ``version`` (from the audit trail) and who moved it on."""
-    rows = session.execute(
-        select(AuditLog.before, AuditLog.after, AuditLog.username).where(
-            AuditLog.entity == entity, AuditLog.entity_id == record_id
-        ).order_by(AuditLog.id)
-    ).all()
-    state, by = None, ""
-    for before, after, username in rows:
-        if state is None and before and before.get("version") == version:
-            state = before
-        if after and (after.get("version") or 0) > version:
-            by = username
-    return state, by
 
 
 def update(actor: Actor, entity: str, record_id: int, data: dict[str, Any], expected_version: int, *,
@@ -503,22 +478,12 @@ def update(actor: Actor, entity: str, record_id: int, data: dict[str, Any], expe
     cmd = validate(entity, data, today=today)
     try:
         with write_session(engine) as session:
-            obj = session.get(s.model, record_id)
+            obj = session.get(s.model, record_id, with_for_update=True)
             if obj is None:
                 raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
             current = record_snapshot(obj)
-            if obj.version != expected_version:
-                base, by = _state_at_version(session, entity, record_id, expected_version)
-                base = base or original or {}
-                changes = describe_changes(entity, base, current)
-                labels = field_labels(entity)
-                detail = "；".join(f"{labels.get(k, k)}：{_fmt(a)} → {_fmt(b)}" for k, (a, b) in changes.items())
-                who = f"已被 {by} 修改" if by else "已被他人修改"
-                raise StaleEdit(
-                    f"{s.label}“{getattr(obj, s.title_attr)}”{who}（您打开时为第 {expected_version} 版，"
-                    f"现为第 {obj.version} 版）" + (f"：{detail}" if detail else "") + "。您的修改未保存，请刷新后再改。",
-                    changes,
-                )
+            check_version(session, obj, expected_version, entity=entity, label=f"{s.label}“{getattr(obj, s.title_attr)}”",
+                          labels=field_labels(entity), current=current, original=original)
             values = cmd.values()
             _check_refs(session, s, values)
             _check_unique(session, s, values, record_id)

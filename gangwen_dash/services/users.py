@@ -20,10 +20,10 @@ from gangwen_dash.services.auth import MIN_PASSWORD_LENGTH
 from gangwen_dash.services.base import (
     Actor,
     NotFound,
-    StaleEdit,
     ValidationFailed,
     audit,
     bump_version,
+    check_version,
     require,
     snapshot,
     validation_errors,
@@ -131,17 +131,18 @@ def create_user(actor: Actor, data: dict[str, Any], password: str, *, engine=Non
         return user.id
 
 
-def update_user(actor: Actor, user_id: int, data: dict[str, Any], expected_version: int, *, engine=None) -> int:
-    """Change name, role, group, link or activity; returns the new version."""
+def update_user(actor: Actor, user_id: int, data: dict[str, Any], expected_version: int, *,
+                original: dict[str, Any] | None = None, engine=None) -> int:
+    """Change name, role, group, link or activity; returns the new version. The row is locked for update;
+    a stale edit lists what changed (``original``: the form's values, when the audit trail lacks them)."""
     require(actor, "user.manage")
     cmd = _validate(data)
     with write_session(engine) as session:
-        user = session.get(User, user_id)
+        user = session.get(User, user_id, with_for_update=True)
         if user is None:
             raise NotFound(f"用户（编号 {user_id}）不存在")
-        if user.version != expected_version:
-            raise StaleEdit(f"用户“{user.username}”已被他人修改（您打开时为第 {expected_version} 版，现为第 "
-                            f"{user.version} 版），您的修改未保存，请刷新后再改。")
+        check_version(session, user, expected_version, entity="user", label=f"用户“{user.username}”",
+                      labels=USER_FIELDS, current=user_snapshot(user), original=original)
         _check_refs(session, cmd)
         if cmd.username != user.username and session.execute(
                 select(User.id).where(User.username == cmd.username)).first():

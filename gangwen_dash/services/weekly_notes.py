@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
-from gangwen_dash.db import write_session
+from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import WeeklyNote
 from gangwen_dash.services.base import (
     Actor,
@@ -24,10 +24,12 @@ from gangwen_dash.services.base import (
     check_version,
     require,
     snapshot,
+    stale_edit,
     validation_errors,
 )
 
 MAX_LENGTH = 2000
+LABELS = {"next_week_plan": "下周安排"}
 
 
 class SaveWeeklyNote(BaseModel):
@@ -53,9 +55,18 @@ class SaveWeeklyNote(BaseModel):
         return value
 
 
+def _label(iso_week: str) -> str:
+    return f"{iso_week} 的下周安排"
+
+
 def save_weekly_note(actor: Actor, iso_week: str, text: str, expected_version: int = 0, *,
                      now: datetime | None = None, engine=None) -> int:
-    """Create or update the note of ``iso_week``; returns the new version."""
+    """Create or update the note of ``iso_week``; returns the new version.
+
+    The row is read ``FOR UPDATE``, so of two concurrent saves opened at the same version one waits and
+    is then refused (``StaleEdit`` listing the other's text: 下周安排：旧 → 新); two concurrent first saves
+    meet at UNIQUE(iso_week) and the second is refused the same way.
+    """
     require(actor, "weekly_note.save")
     try:
         cmd = SaveWeeklyNote(iso_week=iso_week, text=text, expected_version=expected_version)
@@ -65,19 +76,18 @@ def save_weekly_note(actor: Actor, iso_week: str, text: str, expected_version: i
     try:
         with write_session(engine) as session:
             note = session.execute(
-                select(WeeklyNote).where(WeeklyNote.iso_week == cmd.iso_week)
+                select(WeeklyNote).where(WeeklyNote.iso_week == cmd.iso_week).with_for_update()
             ).scalar_one_or_none()
             if note is None:
                 if cmd.expected_version not in (0, None):
-                    raise StaleEdit(f"{cmd.iso_week} 的下周安排已被删除或不存在，请刷新后重试。")
+                    raise StaleEdit(f"{_label(cmd.iso_week)}已被删除或不存在，请刷新后重试。")
                 note = WeeklyNote(iso_week=cmd.iso_week, next_week_plan=cmd.text, updated_at=now, version=1)
                 session.add(note)
                 session.flush()
                 audit(session, actor, "weekly_note.save", "weekly_note", note.id, None, snapshot(note), at=now)
                 return note.version
-            if cmd.expected_version == 0:
-                raise StaleEdit(f"{cmd.iso_week} 的下周安排刚刚已由他人填写，请刷新后查看最新内容再修改。")
-            check_version(note, cmd.expected_version, f"{cmd.iso_week} 的下周安排")
+            check_version(session, note, cmd.expected_version, entity="weekly_note", label=_label(cmd.iso_week),
+                          labels=LABELS)
             before = snapshot(note)
             note.next_week_plan = cmd.text
             note.updated_at = now
@@ -86,5 +96,8 @@ def save_weekly_note(actor: Actor, iso_week: str, text: str, expected_version: i
             audit(session, actor, "weekly_note.save", "weekly_note", note.id, before, snapshot(note), at=now)
             return note.version
     except IntegrityError:
-        # Two first saves of the same week raced: the UNIQUE(iso_week) refused the second.
-        raise StaleEdit(f"{cmd.iso_week} 的下周安排刚刚已由他人填写，请刷新后查看最新内容再修改。") from None
+        # Two first saves of the same week raced: the UNIQUE(iso_week) refused this one.
+        with read_session(engine) as session:
+            note = session.execute(select(WeeklyNote).where(WeeklyNote.iso_week == cmd.iso_week)).scalar_one()
+            raise stale_edit(session, "weekly_note", note.id, _label(cmd.iso_week), 0, note.version,
+                             snapshot(note), LABELS) from None

@@ -110,8 +110,3 @@ def draw_form(spec: EntitySpec, values: dict[str, Any], prefix: str, errors: dic
         with cols[i % 2] if f.kind not in ("longtext", "refs") else st.container():
             data[f.name] = draw_field(f, values.get(f.name), f"{prefix}.{f.name}", errors)
     return data
-
-
-def forget_widgets(prefix: str) -> None:
-    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
-        del st.session_state[key]

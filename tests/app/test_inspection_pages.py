@@ -1,8 +1,9 @@
 """AppTest of 督查录入 and 整改跟踪: the real pages, the real services, both engines."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+import streamlit as st
 from sqlalchemy import func, select
 
 from gangwen_dash.db import get_engine, read_session
@@ -236,3 +237,79 @@ def test_entry_extra_finding_added_and_removed(demo_url):
         insp = s.execute(select(Inspection).order_by(Inspection.id.desc())).scalars().first()
         assert sorted(f.category for f in insp.findings) == ["S2", "夜间施工"]
         assert {f.description for f in insp.findings} == {"砂石料堆放未覆盖防尘网", "夜间土方作业未报备"}
+
+
+def _new_finding(url, inspector):
+    from tests.unit.test_inspection_service import command
+
+    with read_session(get_engine(url)) as s:
+        site = s.get(Site, 3)
+    now = datetime.now().replace(microsecond=0)
+    cmd, _ = command(get_engine(url), inspector.group_id, inspected_at=now, site_id=site.id)
+    cmd["findings"][0]["photos"] = [{"name": "p.jpg", "data": images.jpeg(site.lat, site.lon, now)}]
+    return record_inspection(inspector, cmd, engine=get_engine(url)).finding_ids[0], site, now
+
+
+def test_rectification_step_over_another_users_step_is_refused_and_keeps_the_typed_text(demo_url):
+    from gangwen_dash.services import findings as svc
+
+    inspector = _actor(demo_url, "inspector1")
+    fid, _, _ = _new_finding(demo_url, inspector)
+    at = _track(inspector)
+    at.selectbox(key="track.finding").set_value(fid).run()
+    assert [s.value for s in at.subheader][0] == "交办"  # A opens the 交办 form at version 1
+    # B hands it over meanwhile; B's page clears the shared read caches.
+    due = date.today() + timedelta(days=10)
+    svc.hand_over(_actor(demo_url, "inspector1"), {"finding_id": fid, "expected_version": 1,
+                                                  "responsible_unit": "城管局", "due_date": due},
+                  engine=get_engine(demo_url))
+    st.cache_data.clear()
+    at.selectbox(key=f"track.h_unit.{fid}").set_value("住建局")
+    at.text_input(key=f"track.h_note.{fid}").set_value("请三日内覆盖到位")
+    _submit(at, "交办")
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert f"问题 #{fid}已被他人修改：状态：待交办 → 整改中" in message
+    assert "责任单位：住建局 → 城管局" in message and f"→ {due.isoformat()}" in message
+    assert "修改人：inspector1" in message and not at.success
+    # The form A filled is still there with what A typed.
+    assert [s.value for s in at.subheader][0] == "交办"
+    assert at.text_input(key=f"track.h_note.{fid}").value == "请三日内覆盖到位"
+    assert at.selectbox(key=f"track.h_unit.{fid}").value == "住建局"
+    with read_session(get_engine(demo_url)) as s:
+        f = s.get(Finding, fid)
+        assert (f.status, f.responsible_unit, f.version) == ("整改中", "城管局", 2)
+        assert [e.action for e in f.events].count("交办") == 1  # A's hand-over was not written
+    # Reloading shows the problem as it is now: the next step is 整改回复.
+    [b for b in at.button if b.label == "载入最新版本"][0].click().run()
+    assert not at.error and [s.value for s in at.subheader][0] == "整改回复"
+
+
+def test_recheck_of_a_problem_someone_else_closed_is_refused_not_lost(demo_url):
+    from gangwen_dash.services import findings as svc
+
+    inspector, leader = _actor(demo_url, "inspector1"), _actor(demo_url, "leader1")
+    fid, site, now = _new_finding(demo_url, inspector)
+    engine = get_engine(demo_url)
+    v = svc.hand_over(inspector, {"finding_id": fid, "expected_version": 1, "responsible_unit": "城管局",
+                                  "due_date": date.today() + timedelta(days=10)}, engine=engine)
+    v = svc.reply(inspector, {"finding_id": fid, "expected_version": v, "text": "已全部覆盖防尘网",
+                              "photos": [{"name": "a.jpg", "data": images.jpeg(site.lat, site.lon, now)}],
+                              "confirm_flagged_photos": True}, engine=engine)
+    at = _track(leader)
+    at.selectbox(key="track.finding").set_value(fid).run()
+    assert [s.value for s in at.subheader][0] == "复查"
+    # Another leader's browser closes it meanwhile: it leaves the open list.
+    svc.recheck(leader, {"finding_id": fid, "expected_version": v, "passed": True}, engine=engine)
+    st.cache_data.clear()
+    at.segmented_control(key=f"track.c_verdict.{fid}").set_value("未通过")
+    at.text_input(key=f"track.c_note.{fid}").set_value("喷淋未启用")
+    _submit(at, "提交复查结论")
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert f"问题 #{fid}已被他人修改：状态：待复查 → 已销号" in message
+    assert at.text_input(key=f"track.c_note.{fid}").value == "喷淋未启用"
+    with read_session(engine) as s:
+        assert (s.get(Finding, fid).status, s.get(Finding, fid).recheck_failures) == ("已销号", 0)
+    [b for b in at.button if b.label == "载入最新版本"][0].click().run()
+    assert not at.exception and fid not in at.selectbox(key="track.finding").options

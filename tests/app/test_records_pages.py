@@ -3,11 +3,12 @@ import with preview and error report, role checks, hostile text shown inert."""
 
 from __future__ import annotations
 
+import streamlit as st
 from sqlalchemy import func, select
 
 from gangwen_dash.db import read_session
-from gangwen_dash.models import AuditLog, Site, Street
-from gangwen_dash.services import records
+from gangwen_dash.models import AuditLog, Site, Street, User
+from gangwen_dash.services import records, users
 from gangwen_dash.ui.navigation import pages_for
 from tests.support.apptest import app_test
 from tests.unit.test_exchange import TODAY, good_rows, to_bytes
@@ -64,7 +65,9 @@ def test_edit_a_site_and_a_stale_edit_says_what_changed(demo_engine):
     at.text_input(key=f"records.f.site.{site_id}.builder").set_value("新的建设单位")
     _button(at, "保存").click().run()
     message = " ".join(e.value for e in at.error)
-    assert "已被 admin 修改" in message and f"地址：{old_address} → 幸福路88号" in message
+    assert f"已被他人修改：地址：{old_address} → 幸福路88号" in message and "修改人：admin" in message
+    # What was typed is still in the form.
+    assert at.text_input(key=f"records.f.site.{site_id}.builder").value == "新的建设单位"
     with read_session(demo_engine) as s:
         site = s.get(Site, site_id)
         assert (site.address, site.version) == ("幸福路88号", 2) and site.builder != "新的建设单位"
@@ -154,3 +157,37 @@ def test_import_page_previews_reports_errors_then_imports(engine):
     assert _count(engine, Site) == 2
     with read_session(engine) as s:
         assert s.execute(select(AuditLog.username).where(AuditLog.action == "data.import")).scalar_one() == "admin"
+
+
+def test_account_edit_over_another_users_edit_is_refused_and_keeps_the_typed_values(demo_engine):
+    with read_session(demo_engine) as s:
+        user = s.execute(select(User).where(User.username == "inspector2")).scalar_one()
+        uid, version, group_id = user.id, user.version, user.group_id
+    at = _open(demo_engine, "admin", "pages/records.py")
+    at.selectbox(key="records.u_pick").set_value(uid).run()
+    assert at.text_input(key=f"records.u_e_display.{uid}").value == "第二督查组成员"
+    # B renames the account meanwhile; B's page clears the shared read caches.
+    users.update_user(actor(demo_engine, "admin"), uid, {"username": "inspector2", "display_name": "王五",
+                                                         "role": "inspector", "group_id": group_id}, version,
+                      engine=demo_engine)
+    st.cache_data.clear()
+    at.text_input(key=f"records.u_e_display.{uid}").set_value("李四")
+    at.checkbox(key=f"records.u_e_active.{uid}").uncheck()
+    _button(at, "保存账号").click().run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "用户“inspector2”已被他人修改：姓名：第二督查组成员 → 王五" in message and "修改人：admin" in message
+    assert at.text_input(key=f"records.u_e_display.{uid}").value == "李四"  # nothing typed is lost
+    assert at.checkbox(key=f"records.u_e_active.{uid}").value is False
+    with read_session(demo_engine) as s:
+        user = s.get(User, uid)
+        assert (user.display_name, user.is_active, user.version) == ("王五", True, version + 1)
+    # Reloading shows B's name; A's edit on top of it is saved.
+    _button(at, "载入最新版本").click().run()
+    assert at.text_input(key=f"records.u_e_display.{uid}").value == "王五"
+    assert at.checkbox(key=f"records.u_e_active.{uid}").value is True
+    at.text_input(key=f"records.u_e_display.{uid}").set_value("王五（组员）")
+    _button(at, "保存账号").click().run()
+    assert not at.error and any("已保存账号 inspector2" in s.value for s in at.success)
+    with read_session(demo_engine) as s:
+        assert (s.get(User, uid).display_name, s.get(User, uid).version) == ("王五（组员）", version + 2)

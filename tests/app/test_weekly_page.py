@@ -1,15 +1,18 @@
 """周报（会议模式） page with AppTest (both engines): the pack, the downloads, the 下周安排 editor by role."""
 
+import streamlit as st
 from sqlalchemy import select
 
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.models import AuditLog, WeeklyNote
 from gangwen_dash.services.base import Actor
+from gangwen_dash.services.weekly_notes import save_weekly_note
 from gangwen_dash.ui.navigation import pages_for
 from tests.support.apptest import app_test
 
 SECRETARIAT = Actor(1, "admin", "secretariat", display_name="机关管理员")
 CHAIR = Actor(2, "chair", "chair")
+OTHER_SECRETARY = Actor(1, "admin", "secretariat", display_name="机关管理员")  # B: another browser, same office
 
 
 def open_page(actor, week: str | None = None):
@@ -85,3 +88,56 @@ def test_empty_database_explains(db_url):
     at = open_page(SECRETARIAT)
     assert not at.exception
     assert any("还没有督查记录" in i.value for i in at.info)
+
+
+def _button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_save_over_another_users_save_is_refused_and_keeps_the_typed_text(demo_url):
+    engine = get_engine(demo_url)
+    save_weekly_note(SECRETARIAT, "2019-W49", "原安排", 0, engine=engine)
+    at = open_page(SECRETARIAT, "2019-W49")  # A opens the editor at version 1
+    assert at.text_area(key="weekly.plan.2019-W49").value == "原安排"
+    # B saves meanwhile; B's page clears the shared read caches as every write does.
+    save_weekly_note(OTHER_SECRETARY, "2019-W49", "B 的安排", 1, engine=engine)
+    st.cache_data.clear()
+    at.text_area(key="weekly.plan.2019-W49").set_value("A 的安排")
+    _button(at, "保存下周安排").click().run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "2019-W49 的下周安排已被他人修改：下周安排：原安排 → B 的安排" in message
+    assert "修改人：admin" in message and "第 1 版，现为第 2 版" in message
+    assert not at.success
+    assert at.text_area(key="weekly.plan.2019-W49").value == "A 的安排"  # nothing typed is lost
+    with read_session(engine) as s:
+        note = s.execute(select(WeeklyNote).where(WeeklyNote.iso_week == "2019-W49")).scalar_one()
+        assert (note.next_week_plan, note.version) == ("B 的安排", 2)
+    # Another rerun (any widget) keeps both the refusal and the typed text.
+    at.run()
+    assert any("已被他人修改" in e.value for e in at.error)
+    assert at.text_area(key="weekly.plan.2019-W49").value == "A 的安排"
+    # A reloads deliberately: B's text appears; A's edit on top of it saves as version 3.
+    _button(at, "载入最新版本").click().run()
+    assert not at.error
+    assert at.text_area(key="weekly.plan.2019-W49").value == "B 的安排"
+    at.text_area(key="weekly.plan.2019-W49").set_value("B 的安排\nA 补充")
+    _button(at, "保存下周安排").click().run()
+    assert not at.error and any("第 3 版" in s.value for s in at.success)
+    with read_session(engine) as s:
+        note = s.execute(select(WeeklyNote).where(WeeklyNote.iso_week == "2019-W49")).scalar_one()
+        assert (note.next_week_plan, note.version) == ("B 的安排\nA 补充", 3)
+
+
+def test_first_save_after_another_users_first_save_is_refused(demo_url):
+    engine = get_engine(demo_url)
+    at = open_page(SECRETARIAT, "2019-W49")  # no note yet
+    save_weekly_note(OTHER_SECRETARY, "2019-W49", "B 先写的", 0, engine=engine)
+    st.cache_data.clear()
+    at.text_area(key="weekly.plan.2019-W49").set_value("A 也写了")
+    _button(at, "保存下周安排").click().run()
+    message = " ".join(e.value for e in at.error)
+    assert "已被他人修改：下周安排：（空） → B 先写的" in message and "您打开时尚无内容" in message
+    assert at.text_area(key="weekly.plan.2019-W49").value == "A 也写了"
+    with read_session(engine) as s:
+        assert s.execute(select(WeeklyNote.next_week_plan)).scalars().all() == ["B 先写的"]

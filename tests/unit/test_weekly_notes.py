@@ -42,9 +42,10 @@ def test_create_then_edit_with_version_and_audit(engine):
 def test_stale_edit_is_refused_and_nothing_changes(engine):
     save_weekly_note(SECRETARIAT, "2019-W46", "第一版", 0, engine=engine)
     save_weekly_note(SECRETARIAT, "2019-W46", "第二版", 1, engine=engine)
-    with pytest.raises(StaleEdit, match="已被他人修改"):
+    with pytest.raises(StaleEdit, match="已被他人修改：下周安排：第一版 → 第二版（修改人：admin；") as info:
         save_weekly_note(SECRETARIAT, "2019-W46", "基于第一版的修改", 1, engine=engine)
-    with pytest.raises(StaleEdit, match="已由他人填写"):
+    assert info.value.changes == {"next_week_plan": ("第一版", "第二版")}
+    with pytest.raises(StaleEdit, match="已被他人修改：下周安排：（空） → 第二版（修改人：admin；您打开时尚无内容"):
         save_weekly_note(SECRETARIAT, "2019-W46", "以为还没有", 0, engine=engine)
     with read_session(engine) as s:
         rows = s.execute(select(WeeklyNote)).scalars().all()
