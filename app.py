@@ -14,7 +14,7 @@ from gangwen_dash.ui.freshness import demo_badge, follow_database
 from gangwen_dash.ui.navigation import PAGES, pages_for
 from gangwen_dash.ui.oidc import logout as oidc_logout
 from gangwen_dash.ui.oidc import try_sign_in as oidc_sign_in
-from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, refresh
+from gangwen_dash.ui.session import MUST_CHANGE, NEXT, NOTICE, refresh
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
 
@@ -35,7 +35,6 @@ if link_notice:
         st.session_state[NOTICE] = message
     del st.query_params["notice"]
 
-NEXT = "auth.next"
 demo_badge()
 
 if actor is None or st.session_state.get(MUST_CHANGE):

@@ -7,9 +7,7 @@ from gangwen_dash.services.base import ValidationFailed
 from gangwen_dash.ui import text
 from gangwen_dash.ui.auth import sign_in
 from gangwen_dash.ui.oidc import login_button as oidc_login_button
-from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, SESSION_ID, current_actor
-
-NEXT = "auth.next"  # the address to come back to (app.py)
+from gangwen_dash.ui.session import MUST_CHANGE, NEXT, NOTICE, SESSION_ID, current_actor
 
 st.title(text.APP_TITLE)
 

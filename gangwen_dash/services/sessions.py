@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import read_session, write_session
@@ -56,7 +56,6 @@ class Current:
     actor: Actor | None
     session_id: int | None = None
     must_change_password: bool = False
-    method: str = "password"
     ended: str | None = None
 
     @property
@@ -121,7 +120,7 @@ def resolve(token: str | None, *, now: datetime | None = None, engine=None) -> C
         return Current(None, row.id, ended="idle")
     if (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
         _touch(row.id, now, engine)
-    return Current(actor_for(user), row.id, bool(user.must_change_password), row.method)
+    return Current(actor_for(user), row.id, bool(user.must_change_password))
 
 
 def _touch(session_id: int, now: datetime, engine) -> None:
@@ -178,7 +177,6 @@ def after_password_change(session, user: User, keep_session_id: int | None) -> N
 def open_sessions(user_id: int, *, now: datetime | None = None, engine=None) -> int:
     now = now or _now()
     with read_session(engine) as session:
-        rows = session.execute(select(UserSession.id).where(
+        return session.execute(select(func.count()).select_from(UserSession).where(
             UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.token_hash.is_not(None),
-            UserSession.idle_expires_at > now, UserSession.absolute_expires_at > now)).all()
-    return len(rows)
+            UserSession.idle_expires_at > now, UserSession.absolute_expires_at > now)).scalar_one()

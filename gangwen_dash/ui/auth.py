@@ -16,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gangwen_dash.services import sessions
 from gangwen_dash.services.auth import SignIn
-from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, SESSION_ID, TOKEN_KEY, token
+from gangwen_dash.ui.session import MUST_CHANGE, NOTICE, TOKEN_KEY, token
 from gangwen_dash.web import END, START
 
 __all__ = ["MUST_CHANGE", "NOTICE", "sign_in", "sign_out", "sign_out_everywhere", "go"]
@@ -50,7 +50,7 @@ def sign_in(result: SignIn, *, next_url: str = "/", method: str = "password") ->
 def sign_out(reason: str = "signed_out") -> None:
     sessions.end(token(), reason)
     for key in list(st.session_state.keys()):
-        if str(key).startswith("auth.") and key != "auth.test_claim" or str(key).startswith("login."):
+        if (str(key).startswith("auth.") and key != "auth.test_claim") or str(key).startswith("login."):
             del st.session_state[key]
     st.session_state[NOTICE] = sessions.ENDED.get(reason)
     go(f"{END}?{urlencode({'reason': reason})}")
@@ -60,6 +60,3 @@ def sign_out_everywhere(actor) -> None:
     sessions.end_everywhere(actor)
     sign_out("signed_out_all")
 
-
-def session_id() -> int | None:
-    return st.session_state.get(SESSION_ID)

@@ -19,8 +19,8 @@ ACTOR_KEY = "auth.actor"
 TOKEN_KEY = "auth.token"
 SESSION_ID = "auth.session_id"
 MUST_CHANGE = "auth.must_change"
-METHOD = "auth.method"
 NOTICE = "auth.notice"
+NEXT = "auth.next"  # where the sign-in form sends the browser back to (page and filters)
 
 
 def token() -> str | None:
@@ -35,7 +35,7 @@ def token() -> str | None:
 
 
 def _forget(notice: str | None) -> None:
-    for key in (ACTOR_KEY, SESSION_ID, MUST_CHANGE, METHOD):
+    for key in (ACTOR_KEY, SESSION_ID, MUST_CHANGE):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE] = notice
@@ -54,7 +54,6 @@ def refresh() -> Actor | None:
         st.session_state[ACTOR_KEY] = current.actor
         st.session_state[SESSION_ID] = current.session_id
         st.session_state[MUST_CHANGE] = current.must_change_password
-        st.session_state[METHOD] = current.method
         return current.actor
     actor = st.session_state.get(ACTOR_KEY)
     if actor is not None and actor.user_id is not None:
