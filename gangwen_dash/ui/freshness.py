@@ -39,4 +39,4 @@ def demo_badge() -> None:
     """A small 演示数据 badge on every page while the demo data is in the database."""
     if st.session_state.get(DEMO_KEY):
         with st.sidebar:
-            st.badge("演示数据（账号密码公开，勿用于正式工作）", icon=":material/science:", color="orange")
+            st.badge("演示数据·密码公开", icon=":material/science:", color="orange")
