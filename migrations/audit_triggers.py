@@ -26,6 +26,12 @@ def expected_triggers(dialect: str) -> tuple[str, ...]:
     return SQLITE_BASE + SQLITE_REPLACE_GUARD if dialect == "sqlite" else PG_TRIGGERS
 
 
+def sqlite_base_statements() -> list[str]:
+    """Migration 0001's SQLite triggers."""
+    return [f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END" for verb in ("UPDATE", "DELETE")]
+
+
 def sqlite_replace_guard_statements() -> list[str]:
     return [
         "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log "
@@ -38,11 +44,8 @@ def sqlite_replace_guard_statements() -> list[str]:
 
 def create_audit_triggers() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
-                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
-            )
+        for stmt in sqlite_base_statements():
+            op.execute(stmt)
         return
     op.execute(
         "CREATE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS "
