@@ -15,6 +15,7 @@ from gangwen_dash.ui.navigation import PAGES, pages_for
 from gangwen_dash.ui.oidc import logout as oidc_logout
 from gangwen_dash.ui.oidc import try_sign_in as oidc_sign_in
 from gangwen_dash.ui.session import MUST_CHANGE, NEXT, NOTICE, refresh
+from gangwen_dash.ui.usertext import md
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
 
@@ -84,7 +85,7 @@ sections.setdefault("账号", []).extend([
     *hidden,
 ])
 with st.sidebar:
-    st.caption(f"{actor.label}（{ROLE_LABELS.get(actor.role, actor.role)}）")
+    st.caption(f"{md(actor.label)}（{ROLE_LABELS.get(actor.role, actor.role)}）")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.info(notice)

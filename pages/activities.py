@@ -6,6 +6,7 @@ import streamlit as st
 from gangwen_dash.ui.analytics import load_activities, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 
 # Signed-in users only, also when Streamlit runs this file directly (a deep link as the first
 # request after a restart is served from pages/ before app.py's gate has ever run).
@@ -20,7 +21,7 @@ by_kind, summary = data["by_kind"], data["summary"]
 cols = st.columns(len(by_kind) + 1)
 cols[0].metric("履职活动", f"{int(by_kind['activities'].sum())} 次", border=True)
 for col, row in zip(cols[1:], by_kind.itertuples(index=False), strict=True):
-    col.metric(row.kind, f"{row.activities} 次", border=True)
+    col.metric(md(row.kind), f"{row.activities} 次", border=True)  # a label is Markdown
 
 if by_kind["activities"].sum() == 0:
     st.info("本时期没有履职活动记录。")

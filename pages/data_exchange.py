@@ -9,6 +9,7 @@ from gangwen_dash.services.base import ServiceError
 from gangwen_dash.ui import exchange as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +32,7 @@ with right:
         try:
             st.session_state["exchange.exported"] = exporter.export_bytes(actor)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     if "exchange.exported" in st.session_state:
         st.download_button("下载导出文件", st.session_state["exchange.exported"], mime=XLSX,
                            file_name=f"港闻督查台账导出-{datetime.now():%Y%m%d-%H%M}.xlsx",
@@ -56,7 +57,7 @@ if st.button("检查文件（试导入）", key="exchange.check", type="primary"
     try:
         report = importer.import_workbook(actor, data, dry_run=True, filename=upload.name)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     st.session_state["exchange.checked"] = (digest, report)
 
@@ -73,7 +74,7 @@ if checked and checked[0] == digest:
             try:
                 final = importer.import_workbook(actor, data, filename=upload.name)
             except ServiceError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 st.stop()
             if final.errors:  # the data changed between the check and now
                 st.session_state["exchange.checked"] = (digest, final)

@@ -20,6 +20,7 @@ from gangwen_dash.ui.geolocate import geolocate
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.maps import asset_base_url, map_tiles
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 
 actor = require_actor(__file__)
 ss = st.session_state
@@ -58,7 +59,7 @@ errors.update({f"f.{slot}.photos": message for slot, message in ss.get(ui.STAGE_
 
 def err(field: str) -> None:
     if field in errors:
-        st.error(errors[field], icon=":material/error:")
+        st.error(md(errors[field]), icon=":material/error:")
 
 
 if errors:
@@ -105,7 +106,7 @@ g1, g2 = st.columns([2, 3])
 with g1:
     position = geolocate("entry.geo", "获取当前位置（附近工地）")
 if position and "error" in position:
-    st.warning(position["error"])
+    st.warning(md(position["error"]))
 elif position:
     ss[ui.DEVICE_POS] = position
 device = ss.get(ui.DEVICE_POS)
@@ -113,7 +114,7 @@ if device:
     g2.caption(f"当前位置：{device['lat']:.5f}, {device['lon']:.5f}（精度约 {device['accuracy']:.0f} 米）")
     near = ui.load_nearest_sites(device["lat"], device["lon"])
     if len(near):
-        near_opts = {int(r.site_id): f"{r.name} · {r.distance_m:.0f} 米" for r in near.itertuples()}
+        near_opts = {int(r.site_id): f"{md(r.name)} · {r.distance_m:.0f} 米" for r in near.itertuples()}  # pills: Markdown
         picked = st.pills("附近工地", list(near_opts), format_func=near_opts.get, key="entry.near")
         if picked is not None and ss.get("entry.site") != picked:
             ss["entry._pending_site"] = picked  # set before the widgets on the next run
@@ -133,18 +134,18 @@ st.selectbox("选择工地", list(options), key="entry.site", format_func=option
 err("site_id")
 site = ui.load_site_info(ss.get("entry.site"))
 if site:
-    st.caption(f":material/location_on: {site['street']} · {site['address'] or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
+    st.caption(f":material/location_on: {md(site['street'])} · {md(site['address']) or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
 
 with st.expander("登记新工地", icon=":material/add_location_alt:", expanded=bool(ss.get("entry._site_errors"))):
     site_errors = ss.get("entry._site_errors", {})
     with st.form("entry.register_form", clear_on_submit=False, border=False):
         name = st.text_input("工地名称", key="entry.new_name")
         if "name" in site_errors:
-            st.error(site_errors["name"])
+            st.error(md(site_errors["name"]))
         street_id = st.selectbox("所属街道", list(street_names), format_func=street_names.get, index=None,
                                  key="entry.new_street", placeholder="请选择")
         if "street_id" in site_errors:
-            st.error(site_errors["street_id"])
+            st.error(md(site_errors["street_id"]))
         address = st.text_input("地址（可选）", key="entry.new_address")
         lat0, lon0 = (device["lat"], device["lon"]) if device else (None, None)
         a1, a2 = st.columns(2)
@@ -152,7 +153,7 @@ with st.expander("登记新工地", icon=":material/add_location_alt:", expanded
         new_lon = a2.number_input("经度（WGS-84）", value=lon0, format="%.6f", step=0.0001, key="entry.new_lon")
         st.caption("已获取当前位置时自动填入；也可按工地公示牌或地图读数填写。")
         if "location" in site_errors:
-            st.error(site_errors["location"])
+            st.error(md(site_errors["location"]))
         registered = st.form_submit_button("登记并选用该工地", width="stretch")
     if registered:
         try:
@@ -162,7 +163,7 @@ with st.expander("登记新工地", icon=":material/add_location_alt:", expanded
             ss["entry._site_errors"] = exc.errors
             st.rerun()
         except PermissionDenied as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             ss.pop("entry._site_errors", None)
             clear_read_caches()
@@ -178,7 +179,7 @@ k3.time_input("时间", key="entry.time", step=300, **kw)
 err("kind")
 err("inspected_at")
 if actor.group_id is not None:
-    st.caption(f"督查组：{group_name or '—'}")
+    st.caption(f"督查组：{md(group_name) or '—'}")
 err("group_id")
 if roster is not None:
     member_names = dict(zip(roster.member_id, roster.name, strict=True))
@@ -286,7 +287,7 @@ for slot in slots:
             st.caption(f"已保存照片 {len(staged)} 张（断网或刷新也不会丢失）")
             for col, item in zip(st.columns(4), staged, strict=False):
                 with col:
-                    st.image(item["thumb_path"], caption=item["name"], width="stretch")
+                    st.image(item["thumb_path"], caption=md(item["name"]), width="stretch")
                     st.button("移除", key=f"entry.f.{slot}.rm_{item['sha']}.remove", on_click=ui.unstage_photo,
                               args=(actor, slot, item["sha"]), width="stretch")
             if len(staged) > 4:
@@ -323,7 +324,7 @@ if submitted:
         ss[ui.ERRORS] = exc.errors
         st.rerun()
     except PermissionDenied as exc:
-        st.error(str(exc))
+        st.error(md(exc))
     else:
         clear_read_caches()
         ui.reset_entry(actor)

@@ -7,8 +7,9 @@ from streamlit_folium import st_folium
 from gangwen_dash import maps
 from gangwen_dash.queries.sites import CARD_LABELS, CARD_MEANINGS, CARDS
 from gangwen_dash.ui.filters import filter_bar
-from gangwen_dash.ui.maps import load_map, load_map_data, load_site_timeline, map_tiles, md
+from gangwen_dash.ui.maps import load_map, load_map_data, load_site_timeline, map_tiles
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 
 require_actor(__file__)
 st.title("督查地图")

@@ -10,6 +10,7 @@ from gangwen_dash.ui import editing
 from gangwen_dash.ui import records as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 
 actor = require_actor(__file__)
 st.title("记录管理")
@@ -66,7 +67,7 @@ with tab_records:
     try:
         opened = editing.open_editor(EDITOR, (entity, picked), _load_record)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
 
     errors = st.session_state.get(f"{EDITOR}.errors", {})
@@ -77,7 +78,7 @@ with tab_records:
         data = ui.draw_form(spec, opened.values, prefix, errors)
         for name, message in errors.items():
             if name not in {f.name for f in spec.fields}:
-                st.error(message)
+                st.error(md(message))
         submitted = st.form_submit_button("保存", type="primary")
     editing.show_refusal(EDITOR, "records.f.", button_key="records.reload")
     if submitted:
@@ -97,7 +98,7 @@ with tab_records:
             editing.refuse(EDITOR, exc)
             st.rerun()
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             clear_read_caches()
             _reopen(message)
@@ -120,16 +121,16 @@ with tab_users:
         st.subheader("新建账号")
         username = st.text_input("用户名", key="records.u_username")
         if "username" in user_errors:
-            st.error(user_errors["username"])
+            st.error(md(user_errors["username"]))
         display = st.text_input("姓名", key="records.u_display")
         role = st.selectbox("角色", ROLES, format_func=lambda r: ROLE_LABELS[r], key="records.u_role")
         group = st.selectbox("督查组（督查组成员、组长必选）", [None, *groups], key="records.u_group",
                              format_func=lambda i: "（无）" if i is None else groups[i])
         if "group_id" in user_errors or "__root__" in user_errors:
-            st.error(user_errors.get("group_id") or user_errors["__root__"])
+            st.error(md(user_errors.get("group_id") or user_errors["__root__"]))
         password = st.text_input("初始密码（至少 8 位，首次登录须修改）", type="password", key="records.u_password")
         if "password" in user_errors:
-            st.error(user_errors["password"])
+            st.error(md(user_errors["password"]))
         create = st.form_submit_button("创建账号", type="primary")
     if create:
         try:
@@ -139,13 +140,13 @@ with tab_users:
             st.session_state["records.user_errors"] = exc.errors
             st.rerun()
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.session_state.pop("records.user_errors", None)
             for key in ("records.u_username", "records.u_display", "records.u_password"):
                 st.session_state.pop(key, None)
             clear_read_caches()
-            st.session_state["records.notice"] = f"已创建账号 {username}，首次登录须修改密码"
+            st.session_state["records.notice"] = f"已创建账号 {md(username)}，首次登录须修改密码"
             st.rerun()
 
     with right:
@@ -184,11 +185,11 @@ with tab_users:
                     editing.refuse(USER_EDITOR, exc)
                     st.rerun()
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 else:
                     clear_read_caches()
                     editing.close_editor(USER_EDITOR, "records.u_e_")
-                    st.session_state["records.notice"] = f"已保存账号 {shown['username']}"
+                    st.session_state["records.notice"] = f"已保存账号 {md(shown['username'])}"
                     st.rerun()
             with st.form("records.user_reset"):
                 temp = st.text_input("临时密码（至少 8 位）", type="password", key=f"records.u_temp.{uid}")
@@ -197,11 +198,11 @@ with tab_users:
                 try:
                     users.reset_password(actor, int(uid), temp)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                 else:
                     clear_read_caches()
                     editing.close_editor(USER_EDITOR, "records.u_e_")  # the reset made a new version
-                    st.session_state["records.notice"] = f"已重置 {shown['username']} 的密码，下次登录须修改"
+                    st.session_state["records.notice"] = f"已重置 {md(shown['username'])} 的密码，下次登录须修改"
                     st.rerun()
 
 # --------------------------------------------------------------------------- history

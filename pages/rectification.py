@@ -15,6 +15,7 @@ from gangwen_dash.ui import editing
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md, show
 
 actor = require_actor(__file__)
 ss = st.session_state
@@ -40,7 +41,7 @@ street_names = dict(zip(streets.id, streets.name, strict=True))
 f1, f2 = st.columns(2)
 if actor.group_id is not None:
     group_id = actor.group_id
-    f1.caption(f"督查组：{group_names.get(group_id, '—')}（只显示本组的问题）")
+    f1.caption(f"督查组：{md(group_names.get(group_id, '—'))}（只显示本组的问题）")
 else:
     group_id = f1.selectbox("督查组", [0, *group_names], format_func=lambda i: group_names.get(i, "全部督查组"),
                             key="track.group") or None
@@ -121,9 +122,9 @@ def _show_photos(items: list[dict], kind: str) -> None:
 
 # --------------------------------------------------------------------------- detail
 with st.container(border=True):
-    st.markdown(f"**#{detail.finding_id} {detail.site} · {detail.label}（{detail.severity}）**")
-    st.write(detail.description)
-    st.caption(f"状态：{detail.status} · 责任单位：{detail.responsible_unit} · 整改期限：{detail.due_date:%Y-%m-%d}"
+    st.markdown(f"**#{detail.finding_id} {md(detail.site)} · {md(detail.label)}（{detail.severity}）**")
+    show(detail.description)
+    st.caption(f"状态：{detail.status} · 责任单位：{md(detail.responsible_unit)} · 整改期限：{detail.due_date:%Y-%m-%d}"
                f"（首次期限 {detail.first_due_date:%Y-%m-%d}）· 复查未通过 {detail.recheck_failures} 次"
                + (" · :material/warning: 照片存疑" if detail.photo_flagged else "") + (" · :material/verified: 现场核验" if detail.verified_on_site else ""))
     b, a = st.columns(2)
@@ -140,7 +141,7 @@ errors = ss.get(f"{EDITOR}.errors", {})
 
 def err(field: str) -> None:
     if field in errors:
-        st.error(errors[field], icon=":material/error:")
+        st.error(md(errors[field]), icon=":material/error:")
 
 
 def _run(action, command, done: str) -> None:
@@ -153,7 +154,7 @@ def _run(action, command, done: str) -> None:
         editing.refuse(EDITOR, exc)  # the form keeps what was typed; "载入最新版本" shows the new state
         st.rerun()
     except (PermissionDenied, NotFound) as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     clear_read_caches()
     editing.close_editor(EDITOR)
@@ -176,7 +177,7 @@ if base.status == domain.ST_NEW:
         go = st.form_submit_button("交办", type="primary", width="stretch")
     if go:
         _run(svc.hand_over, {"finding_id": fid, "expected_version": opened.version, "responsible_unit": unit,
-                             "due_date": due, "note": note}, f"问题 #{fid} 已交办给{unit}，期限 {due:%Y-%m-%d}。")
+                             "due_date": due, "note": note}, f"问题 #{fid} 已交办给{md(unit)}，期限 {due:%Y-%m-%d}。")
 elif base.status == domain.ST_RECTIFYING:
     st.subheader("整改回复")
     with st.form(f"track.reply.{fid}"):
@@ -194,7 +195,7 @@ elif base.status == domain.ST_RECTIFYING:
                          "confirm_flagged_photos": confirm}, f"问题 #{fid} 的整改回复已登记，待组长复查。")
 elif base.status == domain.ST_AWAITING_RECHECK:
     st.subheader("复查")
-    st.caption(f"整改回复：{base.reply_text or '—'}")
+    st.caption(f"整改回复：{md(base.reply_text) or '—'}")
     if actor.role != "group_leader":
         st.info("复查销号由本组组长进行。")
     else:
@@ -219,16 +220,16 @@ elif base.status == domain.ST_AWAITING_RECHECK:
 editing.show_refusal(EDITOR, "track.h_", "track.r_", "track.c_", button_key="track.reload")
 
 # --------------------------------------------------------------------------- site timeline
-st.subheader(f"工地时间线：{detail.site}")
+st.subheader(f"工地时间线：{md(detail.site)}")
 events, site_photos = ui.load_site_history(detail.site_id)
 for row in events.itertuples():
     icon = {"督查": "search", "发现": "report", "交办": "send", "整改回复": "construction", "复查通过": "task_alt",
             "复查未通过": "undo"}.get(row.kind, "circle")
     icon = f":material/{icon}:"
     with st.container(border=row.kind == "发现"):
-        st.markdown(f"{icon} **{row.at:%Y-%m-%d %H:%M}** · {row.title}")
+        st.markdown(f"{icon} **{row.at:%Y-%m-%d %H:%M}** · {md(row.title)}")
         if row.detail:
-            st.caption(row.detail)
+            show(row.detail, small=True)
         if row.kind == "发现" and len(site_photos):
             mine = site_photos[site_photos.finding_id == row.finding_id]
             if len(mine):

@@ -10,6 +10,7 @@ from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
 from gangwen_dash.ui import editing
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.usertext import md
 from gangwen_dash.ui.weekly import file_builder, load_latest_week, load_note, load_pack
 
 actor = require_actor(__file__)
@@ -28,7 +29,7 @@ if asked:
     try:
         default_monday = parse_iso_week(asked)[0]
     except DateFormatError as exc:
-        st.error(f"链接中的周次无效：{exc}。已改为显示最近有数据的一周。")
+        st.error(f"链接中的周次无效：{md(exc)}。已改为显示最近有数据的一周。")
 
 if "weekly.day" not in st.session_state:
     st.session_state["weekly.day"] = default_monday
@@ -77,12 +78,12 @@ if actor is not None and actor.role == "secretariat":
         try:
             version = save_weekly_note(actor, week, text, opened.version)
         except ValidationFailed as exc:
-            field_error.error(exc.errors.get("text") or str(exc))
+            field_error.error(md(exc.errors.get("text") or exc))
         except StaleEdit as exc:
             editing.refuse(EDITOR, exc)
             st.rerun()
         except PermissionDenied as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             clear_read_caches()
             editing.close_editor(EDITOR, "weekly.plan.")

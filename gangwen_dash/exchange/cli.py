@@ -35,7 +35,7 @@ def cmd_import(args) -> int:
     for err in report.errors:
         print(err.text(), file=sys.stderr)
     print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
-    return 1 if report.errors else 0
+    return 2 if report.errors else 0  # bad input, like every other command
 
 
 def cmd_export(args) -> int:

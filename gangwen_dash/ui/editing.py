@@ -20,6 +20,8 @@ from typing import Any
 
 import streamlit as st
 
+from gangwen_dash.ui.usertext import md
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -71,7 +73,7 @@ def show_refusal(key: str, *widget_prefixes: str, button_key: str) -> None:
     message = refusal(key)
     if not message:
         return
-    st.error(message, icon=":material/sync_problem:")
+    st.error(md(message), icon=":material/sync_problem:")  # it quotes the values that changed
     if st.button("载入最新版本", key=button_key, help="放弃表单中未保存的修改，显示他人保存后的最新内容"):
         close_editor(key, *widget_prefixes)
         st.rerun()

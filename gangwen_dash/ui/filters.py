@@ -19,6 +19,7 @@ from gangwen_dash import periods
 from gangwen_dash.dates import DateFormatError, iso_week_label
 from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.ui.loaders import load_groups, load_latest_data_date, load_streets
+from gangwen_dash.ui.usertext import md
 
 STATE = "filters.state"
 URL_SEEN = "filters.url_seen"
@@ -43,7 +44,8 @@ class FilterState:
         return Filters(self.group_id, self.street_id)
 
     def caption(self) -> str:
-        return f"{self.named.label} · 督查组：{self.group_name} · 街道：{self.street_name}"
+        """For st.caption (Markdown): the group and street names are escaped."""
+        return f"{self.named.label} · 督查组：{md(self.group_name)} · 街道：{md(self.street_name)}"
 
 
 def _anchor() -> date:

@@ -8,7 +8,6 @@ render the same folium object). ``loaders.clear_read_caches()`` after a write cl
 from __future__ import annotations
 
 import json
-import re
 
 import pandas as pd
 import streamlit as st
@@ -20,15 +19,6 @@ from gangwen_dash.queries import timeline
 from gangwen_dash.queries.kpis import Filters, Period
 
 TTL = 300
-
-
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def md(text) -> str:
-    """User text for st.markdown/st.subheader: every ASCII punctuation backslash-escaped (CommonMark), so a
-    site name cannot bold, link, colour (``:red[…]``), add emoji shortcodes or start LaTeX."""
-    return _MD_PUNCT.sub(r"\\\1", str(text))
 
 
 def _url() -> str:

@@ -18,6 +18,7 @@ from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import audit as audit_queries
 from gangwen_dash.queries import records as record_queries
 from gangwen_dash.services.records import EntitySpec, Field
+from gangwen_dash.ui.usertext import md
 
 TTL = 120
 
@@ -98,7 +99,7 @@ def draw_field(f: Field, value: Any, key: str, errors: dict[str, str]) -> Any:
     else:
         raise AssertionError(f.kind)
     if f.name in errors:
-        st.error(errors[f.name])
+        st.error(md(errors[f.name]))
     return out
 
 

@@ -11,7 +11,7 @@ from gangwen_dash.models import Draft, Finding, Inspection, Site, User
 from gangwen_dash.services.auth import actor_for
 from gangwen_dash.services.inspections import record_inspection
 from tests.support import images
-from tests.support.apptest import app_test
+from tests.support.apptest import app_test, as_read
 
 
 def _actor(url, username):
@@ -268,7 +268,7 @@ def test_rectification_step_over_another_users_step_is_refused_and_keeps_the_typ
     at.text_input(key=f"track.h_note.{fid}").set_value("请三日内覆盖到位")
     _submit(at, "交办")
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = as_read(" ".join(e.value for e in at.error))
     assert f"问题 #{fid}已被他人修改：状态：待交办 → 整改中" in message
     assert "责任单位：住建局 → 城管局" in message and f"→ {due.isoformat()}" in message
     assert "修改人：inspector1" in message and not at.success
@@ -306,7 +306,7 @@ def test_recheck_of_a_problem_someone_else_closed_is_refused_not_lost(demo_url):
     at.text_input(key=f"track.c_note.{fid}").set_value("喷淋未启用")
     _submit(at, "提交复查结论")
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = as_read(" ".join(e.value for e in at.error))
     assert f"问题 #{fid}已被他人修改：状态：待复查 → 已销号" in message
     assert at.text_input(key=f"track.c_note.{fid}").value == "喷淋未启用"
     with read_session(engine) as s:

@@ -13,7 +13,7 @@ from gangwen_dash.queries.reference import streets
 from gangwen_dash.queries.sites import site_cards
 from gangwen_dash.queries.timeline import site_timeline
 from gangwen_dash.services.base import Actor
-from gangwen_dash.ui.maps import md
+from gangwen_dash.ui.usertext import md
 from tests.support.apptest import app_test
 
 

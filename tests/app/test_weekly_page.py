@@ -8,7 +8,7 @@ from gangwen_dash.models import AuditLog, WeeklyNote
 from gangwen_dash.services.base import Actor
 from gangwen_dash.services.weekly_notes import save_weekly_note
 from gangwen_dash.ui.navigation import pages_for
-from tests.support.apptest import app_test
+from tests.support.apptest import app_test, as_read
 
 SECRETARIAT = Actor(1, "admin", "secretariat", display_name="机关管理员")
 CHAIR = Actor(2, "chair", "chair")
@@ -105,7 +105,7 @@ def test_save_over_another_users_save_is_refused_and_keeps_the_typed_text(demo_u
     at.text_area(key="weekly.plan.2019-W49").set_value("A 的安排")
     _button(at, "保存下周安排").click().run()
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = as_read(" ".join(e.value for e in at.error))
     assert "2019-W49 的下周安排已被他人修改：下周安排：原安排 → B 的安排" in message
     assert "修改人：admin" in message and "第 1 版，现为第 2 版" in message
     assert not at.success
@@ -136,7 +136,7 @@ def test_first_save_after_another_users_first_save_is_refused(demo_url):
     st.cache_data.clear()
     at.text_area(key="weekly.plan.2019-W49").set_value("A 也写了")
     _button(at, "保存下周安排").click().run()
-    message = " ".join(e.value for e in at.error)
+    message = as_read(" ".join(e.value for e in at.error))
     assert "已被他人修改：下周安排：（空） → B 先写的" in message and "您打开时尚无内容" in message
     assert at.text_area(key="weekly.plan.2019-W49").value == "A 也写了"
     with read_session(engine) as s:

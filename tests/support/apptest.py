@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from gangwen_dash.config import PROJECT_ROOT
+from gangwen_dash.ui.usertext import WORD_JOINER
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def app_test(script: str = "app.py", timeout: float = 60) -> AppTest:
     return AppTest.from_file(str(PROJECT_ROOT / script), default_timeout=timeout)
+
+
+def as_read(markdown: str) -> str:
+    """A Markdown body as the reader sees it: the escapes of ``ui.usertext.md`` undone."""
+    return _ESCAPED.sub(r"\1", markdown).replace(WORD_JOINER, "")

@@ -75,7 +75,7 @@ def test_template_import_dry_run_and_export_commands(db_url, tmp_path, capsys):
     rows["工地"].append(["坏工地", "不存在街道", "", 32.06, 120.82, "", "在建"])
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(to_bytes(rows))
-    assert main(["import", str(bad)]) == 1
+    assert main(["import", str(bad)]) == 2
     assert "“工地”表第 4 行【所属街道】" in capsys.readouterr().err
     out = tmp_path / "out.xlsx"
     assert main(["export", str(out)]) == 0

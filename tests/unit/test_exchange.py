@@ -281,7 +281,7 @@ def test_impossible_dates_in_a_ledger_refuse_the_file_row_by_row(engine, tmp_pat
     assert all(re.search(r"[\u4e00-\u9fff]", e.reason) for e in report.errors)
     assert counts(engine) == before
     capsys.readouterr()
-    assert main(["import", str(path)]) == 1  # the refused-import code (README); a traceback would raise here
+    assert main(["import", str(path)]) == 2  # bad input (README); a traceback would raise here
     err = capsys.readouterr().err
     assert "“社情民意”表第 4 行【报送日期】" in err and "“督查记录”表第 6 行【督查时间】" in err
     assert "整个文件未导入" in err and "Traceback" not in err
