@@ -16,20 +16,19 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.config import get_settings
-from gangwen_dash.dates import DateFormatError, parse_date
+from gangwen_dash.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.db import write_session
 from gangwen_dash.exchange.schema import SHEETS, Column, Sheet, unneutralise
 from gangwen_dash.models import (
@@ -51,12 +50,9 @@ from gangwen_dash.services import records
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, snapshot
 
 _SPLIT = re.compile(r"[、,，;；\n]+")
-_TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", ""}
 MAX_ERRORS = 2000
-# Excel's date serials (1900 system): 1 is 1900-01-01, 2958465 is 9999-12-31; 0 and fractions are times only.
-MIN_SERIAL, MAX_SERIAL = 1, 2958465
 MAX_INT = 2**31 - 1  # INTEGER columns on both engines
 # openpyxl warns (in English, on stderr) and reads such a cell as "#VALUE!"; the report says it in Chinese.
 warnings.filterwarnings("ignore", message=r"Cell .* is marked as a date but the serial value", category=UserWarning)
@@ -124,24 +120,6 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _from_serial(value: int | float) -> datetime:
-    """An Excel date serial number as a datetime, or DateFormatError (out of range, time only, NaN)."""
-    if not math.isfinite(value):
-        raise DateFormatError(f"“{value}”不是有效的日期")
-    if value < MIN_SERIAL:
-        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期（只有时间或早于 1900-01-01），"
-                              "请填写 2019-11-14 这样的日期")
-    if value > MAX_SERIAL:
-        raise DateFormatError(f"“{_as_text(value)}”超出 Excel 日期范围（最晚 9999-12-31），请填写 2019-11-14 这样的日期")
-    try:
-        result = from_excel(value)
-    except (ValueError, OverflowError, TypeError):
-        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期") from None
-    if not isinstance(result, datetime):
-        raise DateFormatError(f"“{_as_text(value)}”不是有效的 Excel 日期")
-    return result
-
-
 def _cell_text(value: Any) -> str:
     try:
         return _as_text(value)[:50]
@@ -149,35 +127,11 @@ def _cell_text(value: Any) -> str:
         return type(value).__name__
 
 
-def _parse_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        try:
-            return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
-        except OverflowError:  # 9999-12-31 23:59:59.5 rounds past the last datetime
-            return value.replace(microsecond=0)
-    if isinstance(value, date):
-        return datetime.combine(value, time.min)
-    if isinstance(value, time):
-        raise DateFormatError(f"“{value:%H:%M}”只有时间，没有日期，请填写 2019-11-14 09:30 这样的时间")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _parse_datetime(_from_serial(value))
-    text = str(value).strip().replace("T", " ")
-    day_part, _, time_part = text.partition(" ")
-    day = parse_date(day_part)
-    time_part = time_part.strip()
-    if not time_part:
-        return datetime.combine(day, time.min)
-    m = _TIME.match(time_part)
-    if not m:
-        raise DateFormatError(f"无法识别的时间“{text}”，请使用 2019-11-14 09:30 这样的格式")
-    try:
-        return datetime.combine(day, time(int(m[1]), int(m[2]), int(m[3] or 0)))
-    except ValueError:
-        raise DateFormatError(f"无法识别的时间“{text}”") from None
+def parse_cell(col: Column, value: Any, *, year: int | None = None) -> Any:
+    """Python value of one cell, or ValueError with a Chinese reason. Blank → None.
 
-
-def parse_cell(col: Column, value: Any) -> Any:
-    """Python value of one cell, or ValueError with a Chinese reason. Blank → None."""
+    ``year`` completes dates typed without one (11月14日): the ledger's year.
+    """
     value = unneutralise(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if col.required:
@@ -209,16 +163,12 @@ def parse_cell(col: Column, value: Any) -> Any:
         return number
     if kind == "date":
         try:
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return _from_serial(value).date()
-            if isinstance(value, time):
-                raise DateFormatError(f"“{value:%H:%M}”只有时间，没有日期，请填写 2019-11-14 这样的日期")
-            return parse_date(value)
+            return parse_date(value, year=year)
         except DateFormatError as exc:
             raise ValueError(str(exc)) from None
     if kind == "datetime":
         try:
-            return _parse_datetime(value)
+            return parse_datetime(value, year=year)
         except DateFormatError as exc:
             raise ValueError(str(exc)) from None
     if kind == "bool":
