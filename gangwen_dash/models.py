@@ -115,6 +115,8 @@ class Site(Base, Versioned):
     builder: Mapped[str] = mapped_column(String(120), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="在建", server_default="在建")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # 位置待核: imported without coordinates, placed at its street's centre until someone moves it (issue 16).
+    location_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     street: Mapped[Street] = relationship()
     __table_args__ = (*lat_lon_checks(), one_of("status", domain.SITE_STATUSES))
 
@@ -465,6 +467,19 @@ class Draft(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("owner", "form", name="uq_drafts_owner_form"),)
+
+
+class ImportMapping(Base):
+    """How a ledger's columns map to ours, remembered for files with the same headers (migration 0005)."""
+
+    __tablename__ = "import_mappings"
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target: Mapped[str] = mapped_column(String(20))
+    headers: Mapped[list] = mapped_column(JSON)
+    mapping: Mapped[dict] = mapped_column(JSON)
+    fixed: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(40))
 
 
 class WeeklyNote(Base, Versioned):
