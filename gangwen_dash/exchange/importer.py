@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -30,13 +30,26 @@ from gangwen_dash import domain
 from gangwen_dash.config import get_settings
 from gangwen_dash.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.db import write_session
-from gangwen_dash.exchange.schema import SHEETS, Column, Sheet, unneutralise
+from gangwen_dash.exchange import ledger, mapping, problems
+from gangwen_dash.exchange.mapping import Mapping, normalize_name
+from gangwen_dash.exchange.report import (
+    INVALID,
+    NEW,
+    PREVIEW_ROWS,
+    SAME,
+    UPDATE,
+    Change,
+    ImportReport,
+    PreviewRow,
+    RowError,
+    RowInvalid,
+    show,
+)
+from gangwen_dash.exchange.schema import SHEET_BY_NAME, SHEETS, Column, Sheet, unneutralise
 from gangwen_dash.models import (
     ChecklistResult,
     ConsultationRoom,
     DutyActivity,
-    Finding,
-    FindingEvent,
     Inspection,
     InspectionGroup,
     LivelihoodProject,
@@ -47,7 +60,7 @@ from gangwen_dash.models import (
     Street,
 )
 from gangwen_dash.services import records
-from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, snapshot
+from gangwen_dash.services.base import Actor, StaleEdit, ValidationFailed, audit, require, snapshot
 
 _SPLIT = re.compile(r"[、,，;；\n]+")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
@@ -58,49 +71,7 @@ MAX_INT = 2**31 - 1  # INTEGER columns on both engines
 warnings.filterwarnings("ignore", message=r"Cell .* is marked as a date but the serial value", category=UserWarning)
 
 
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    reason: str
-
-    def text(self) -> str:
-        return f"“{self.sheet}”表第 {self.row} 行【{self.column}】：{self.reason}"
-
-
-@dataclass
-class ImportReport:
-    errors: list[RowError] = field(default_factory=list)
-    created: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def written(self) -> bool:
-        return self.ok and not self.dry_run
-
-    def summary(self) -> str:
-        if self.errors:
-            return f"发现 {len(self.errors)} 处错误，整个文件未导入（没有写入任何数据）。"
-        verb = "将新增" if self.dry_run else "已新增"
-        parts = [f"{name} {n} 条" for name, n in self.created.items() if n]
-        skipped = sum(self.skipped.values())
-        text = f"{verb}：" + ("，".join(parts) if parts else "无")
-        if skipped:
-            text += f"；已存在而跳过 {skipped} 条"
-        if self.dry_run:
-            text += "（试导入，未写入）"
-        return text
-
-
-class _RowInvalid(Exception):
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors  # (column header, reason)
+_RowInvalid = RowInvalid
 
 
 class _Rollback(Exception):
@@ -125,6 +96,18 @@ def _cell_text(value: Any) -> str:
         return _as_text(value)[:50]
     except Exception:  # a value that cannot even be shown
         return type(value).__name__
+
+
+def _choice(col: Column, text: str) -> str | None:
+    """A choice written another way: full-width or spaced (“一 般”), a category by its label or “S2 …”."""
+    for choice in col.choices:
+        if normalize_name(choice) == text:
+            return choice
+    if col.key == "category":
+        for code, label in domain.CHECKLIST_ITEMS.items():
+            if text.upper().startswith(code) or normalize_name(label) in text:
+                return code
+    return None
 
 
 def parse_cell(col: Column, value: Any, *, year: int | None = None) -> Any:
@@ -183,9 +166,12 @@ def parse_cell(col: Column, value: Any, *, year: int | None = None) -> Any:
     if kind == "choice":
         text = _as_text(value)
         allowed = col.choices
-        if text not in allowed:
+        if text in allowed:
+            return text
+        found = _choice(col, normalize_name(text))
+        if found is None:
             raise ValueError(f"“{text}”不是可选值（可选：{'/'.join(allowed)}）")
-        return text
+        return found
     if kind == "names":
         names = [n.strip() for n in _SPLIT.split(_as_text(value)) if n.strip()]
         return list(dict.fromkeys(names))
@@ -196,36 +182,52 @@ def parse_cell(col: Column, value: Any, *, year: int | None = None) -> Any:
 
 
 class _Importer:
-    def __init__(self, session: Session, actor: Actor, today: date) -> None:
+    """Writes rows as they pass, within the import's one transaction. Each handler returns what happened
+    to its row (``NEW``, ``UPDATE``, ``SAME``) and leaves an update's fields in ``self.change``.
+
+    ``ledger``: rows come from a ledger of the secretariat's own (not the template), so a problem's
+    inspection is implied by site, time and group, an unknown site is created at its street's centre,
+    and a deadline or status the ledger leaves out is derived.
+    """
+
+    def __init__(self, session: Session, actor: Actor, today: date, *, ledger: bool = False,
+                 expected: dict[tuple[str, int], int] | None = None) -> None:
         self.s = session
         self.actor = actor
         self.today = today
+        self.ledger = ledger
+        self.expected = expected or {}
+        self.versions: dict[tuple[str, int], int] = {}
+        self.located: list[str] = []
+        self.change: list[tuple[str, Any, Any]] = []  # the current row's update: (label, old, new)
+        self.stored: dict[str, Any] = {}  # the current row's values as derived by its handler (preview)
         self.units = tuple(get_settings().responsible_units)
         self.ids: dict[str, dict[str, int]] = {
-            "street": dict(session.execute(select(Street.name, Street.id)).all()),
-            "group": dict(session.execute(select(InspectionGroup.name, InspectionGroup.id)).all()),
-            "member": dict(session.execute(select(Member.name, Member.id)).all()),
-            "site": dict(session.execute(select(Site.name, Site.id)).all()),
-            "room": dict(session.execute(select(ConsultationRoom.name, ConsultationRoom.id)).all()),
+            kind: {normalize_name(name): id_ for name, id_ in session.execute(select(model.name, model.id))}
+            for kind, model in (("street", Street), ("group", InspectionGroup), ("member", Member), ("site", Site),
+                                ("room", ConsultationRoom))
         }
 
     # -- helpers
 
+    def known(self, kind: str, name: str) -> int | None:
+        return self.ids[kind].get(normalize_name(name))
+
     def ref(self, kind: str, name: str | None, header: str, sheet_hint: str) -> int | None:
         if name is None:
             return None
-        found = self.ids[kind].get(name)
+        found = self.known(kind, name)
         if found is None:
             raise _RowInvalid([(header, f"{records.REF_LABELS.get(kind, kind)}“{name}”不存在"
                                         f"（系统中没有，本文件“{sheet_hint}”表中也没有）")])
         return found
 
     def member_ids(self, names: list[str] | None, header: str) -> list[int]:
-        missing = [n for n in names or [] if n not in self.ids["member"]]
+        missing = [n for n in names or [] if self.known("member", n) is None]
         if missing:
             raise _RowInvalid([(header, "委员" + "、".join(f"“{n}”" for n in missing) +
                                 "不存在（系统中没有，本文件“委员”表中也没有）")])
-        return [self.ids["member"][n] for n in names or []]
+        return [self.known("member", n) for n in names or []]
 
     def not_future(self, value, header: str) -> None:
         day = value.date() if isinstance(value, datetime) else value
@@ -238,21 +240,44 @@ class _Importer:
         except ValidationFailed as exc:
             raise _RowInvalid([(_header_for(sheet, f, msg), msg) for f, msg in exc.errors.items()]) from None
 
-    def create_record(self, sheet: Sheet, entity: str, data: dict[str, Any]):
-        cmd = self.command(sheet, entity, data)
+    def upsert(self, sheet: Sheet, entity: str, found: int | None, data: dict[str, Any],
+               defaults: dict[str, Any] | None = None, extra: dict[str, Any] | None = None):
+        """Create the record, or update the fields the row gives (None: not given) of the one ``found``.
+        Returns (outcome, the record's id)."""
         try:
-            return records.create_in(self.s, self.actor, entity, cmd, action=f"{entity}.import")
+            if found is None:
+                cmd = self.command(sheet, entity, {**(defaults or {}),
+                                                   **{k: v for k, v in data.items() if v is not None}})
+                obj = records.create_in(self.s, self.actor, entity, cmd, action=f"{entity}.import", extra=extra)
+                return NEW, obj.id
+            spec = records.spec(entity)
+            obj = self.s.get(spec.model, found)
+            current = records.record_snapshot(obj)
+            merged = {f.name: current.get(f.name) for f in spec.fields}
+            merged.update({k: v for k, v in data.items() if v is not None})
+            cmd = self.command(sheet, entity, merged)
+            self.versions[(entity, found)] = obj.version
+            expected = self.expected.get((entity, found), obj.version)
+            _, changes = records.update_in(self.s, self.actor, entity, found, cmd, expected,
+                                           action=f"{entity}.import_update", extra=extra)
         except ValidationFailed as exc:
             raise _RowInvalid([(_header_for(sheet, f, msg), msg) for f, msg in exc.errors.items()]) from None
+        except StaleEdit as exc:
+            raise _RowInvalid([("（整行）", str(exc))]) from None
+        labels = records.field_labels(entity)
+        self.change = [(labels.get(k, k), old, new) for k, (old, new) in changes.items()]
+        return (UPDATE if changes else SAME), found
 
     def exists(self, stmt) -> int | None:
         return self.s.execute(stmt.limit(1)).scalar()
 
-    # -- one method per sheet: returns True when created, False when skipped (already there)
+    # -- one method per sheet
 
-    def street(self, sheet, v) -> bool:
-        if v["name"] in self.ids["street"]:
-            return False
+    def street(self, sheet, v) -> str:
+        if self.known("street", v["name"]) is not None:
+            return SAME  # streets are reference geography, not corrected by a ledger
+        if v["lat"] is None or v["lon"] is None:
+            raise _RowInvalid([("纬度", "新街道须填写中心坐标（纬度、经度）")])
         try:
             if len(v["name"]) > 40:
                 raise ValueError("街道名称不能超过 40 字")
@@ -263,82 +288,84 @@ class _Importer:
         self.s.add(obj)
         self.s.flush()
         audit(self.s, self.actor, "street.import", "street", obj.id, None, snapshot(obj))
-        self.ids["street"][obj.name] = obj.id
-        return True
+        self.ids["street"][normalize_name(obj.name)] = obj.id
+        return NEW
 
-    def group(self, sheet, v) -> bool:
-        if v["name"] in self.ids["group"]:
-            return False
-        obj = self.create_record(sheet, "group", {"name": v["name"], "sort_order": v["sort_order"] or 0})
-        self.ids["group"][obj.name] = obj.id
-        return True
+    def group(self, sheet, v) -> str:
+        outcome, id_ = self.upsert(sheet, "group", self.known("group", v["name"]),
+                                   {"name": v["name"], "sort_order": v["sort_order"]}, {"sort_order": 0})
+        self.ids["group"][normalize_name(v["name"])] = id_
+        return outcome
 
-    def member(self, sheet, v) -> bool:
-        if v["name"] in self.ids["member"]:
-            return False
+    def member(self, sheet, v) -> str:
+        found = self.known("member", v["name"])
         group_id = self.ref("group", v["group"], "督查组", "督查组")
-        obj = self.create_record(sheet, "member", {
-            "name": v["name"], "sector": v["sector"], "group_id": group_id, "phone": v["phone"],
-            "is_active": True if v["is_active"] is None else v["is_active"]})
-        self.ids["member"][obj.name] = obj.id
-        return True
+        outcome, id_ = self.upsert(sheet, "member", found, {
+            "name": v["name"] if found is None else None, "sector": v["sector"], "group_id": group_id,
+            "phone": v["phone"], "is_active": v["is_active"]}, {"is_active": True})
+        self.ids["member"][normalize_name(v["name"])] = id_
+        return outcome
 
-    def site(self, sheet, v) -> bool:
-        if v["name"] in self.ids["site"]:
-            return False
+    def street_centre(self, street_id: int) -> tuple[float, float]:
+        street = self.s.get(Street, street_id)
+        return street.lat, street.lon
+
+    def site(self, sheet, v) -> str:
+        found = self.known("site", v["name"])
         street_id = self.ref("street", v["street"], "所属街道", "街道")
-        obj = self.create_record(sheet, "site", {
-            "name": v["name"], "street_id": street_id, "address": v["address"] or "", "lat": v["lat"],
-            "lon": v["lon"], "builder": v["builder"] or "", "status": v["status"] or "在建"})
-        self.ids["site"][obj.name] = obj.id
-        return True
+        lat, lon, extra = v["lat"], v["lon"], None
+        if (lat is None) != (lon is None):
+            raise _RowInvalid([("纬度", "纬度和经度须同时填写或同时留空")])
+        if lat is None and found is None:  # 位置待核: at the street's centre until someone places it
+            lat, lon = self.street_centre(street_id)
+            extra = {"location_unverified": True}
+            self.located.append(v["name"])
+        data = {"name": v["name"] if found is None else None, "street_id": street_id, "address": v["address"],
+                "lat": lat, "lon": lon, "builder": v["builder"], "status": v["status"]}
+        outcome, id_ = self.upsert(sheet, "site", found, data, {"address": "", "builder": "", "status": "在建"},
+                                   extra)
+        self.ids["site"][normalize_name(v["name"])] = id_
+        return outcome
 
-    def room(self, sheet, v) -> bool:
-        if v["name"] in self.ids["room"]:
-            return False
+    def room(self, sheet, v) -> str:
+        found = self.known("room", v["name"])
         street_id = self.ref("street", v["street"], "所属街道", "街道")
-        obj = self.create_record(sheet, "room", {
-            "name": v["name"], "street_id": street_id, "kind": v["kind"], "lat": v["lat"], "lon": v["lon"],
-            "established_on": v["established_on"], "is_pilot": bool(v["is_pilot"])})
-        self.ids["room"][obj.name] = obj.id
-        return True
+        outcome, id_ = self.upsert(sheet, "room", found, {
+            "name": v["name"] if found is None else None, "street_id": street_id, "kind": v["kind"],
+            "lat": v["lat"], "lon": v["lon"], "established_on": v["established_on"], "is_pilot": v["is_pilot"]},
+            {"is_pilot": False})
+        self.ids["room"][normalize_name(v["name"])] = id_
+        return outcome
 
-    def project(self, sheet, v) -> bool:
+    def project(self, sheet, v) -> str:
         room_id = self.ref("room", v["room"], "协商议事室", "协商议事室")
-        if self.exists(select(LivelihoodProject.id).where(LivelihoodProject.room_id == room_id,
-                                                          LivelihoodProject.title == v["title"])):
-            return False
-        self.create_record(sheet, "project", {"room_id": room_id, "title": v["title"], "status": v["status"],
-                                              "raised_on": v["raised_on"], "solved_on": v["solved_on"]})
-        return True
+        found = self.exists(select(LivelihoodProject.id).where(LivelihoodProject.room_id == room_id,
+                                                               LivelihoodProject.title == v["title"]))
+        return self.upsert(sheet, "project", found, {
+            "room_id": room_id, "title": v["title"], "status": v["status"], "raised_on": v["raised_on"],
+            "solved_on": v["solved_on"]})[0]
 
-    def proposal(self, sheet, v) -> bool:
-        if self.exists(select(Proposal.id).where(Proposal.number == v["number"])):
-            return False
+    def proposal(self, sheet, v) -> str:
+        found = self.exists(select(Proposal.id).where(Proposal.number == v["number"]))
         data = {k: v[k] for k in ("number", "title", "proposer", "submitted_on", "stage", "assigned_on",
-                                  "replied_on", "result_code", "satisfaction", "lead_chair")}
-        data.update(handling_unit=v["handling_unit"] or "", progress=v["progress"] or "",
-                    is_key=bool(v["is_key"]), is_excellent=bool(v["is_excellent"]))
-        self.create_record(sheet, "proposal", data)
-        return True
+                                  "replied_on", "result_code", "satisfaction", "lead_chair", "handling_unit",
+                                  "progress", "is_key", "is_excellent")}
+        return self.upsert(sheet, "proposal", found, data,
+                           {"handling_unit": "", "progress": "", "is_key": False, "is_excellent": False})[0]
 
-    def opinion(self, sheet, v) -> bool:
-        if self.exists(select(OpinionItem.id).where(OpinionItem.title == v["title"],
-                                                    OpinionItem.submitted_on == v["submitted_on"])):
-            return False
-        self.create_record(sheet, "opinion", {"title": v["title"], "collector": v["collector"],
-                                              "submitted_on": v["submitted_on"], "status": v["status"],
-                                              "instructed": bool(v["instructed"])})
-        return True
+    def opinion(self, sheet, v) -> str:
+        found = self.exists(select(OpinionItem.id).where(OpinionItem.title == v["title"],
+                                                         OpinionItem.submitted_on == v["submitted_on"]))
+        return self.upsert(sheet, "opinion", found, {
+            "title": v["title"], "collector": v["collector"], "submitted_on": v["submitted_on"],
+            "status": v["status"], "instructed": v["instructed"]}, {"instructed": False})[0]
 
-    def activity(self, sheet, v) -> bool:
-        if self.exists(select(DutyActivity.id).where(DutyActivity.title == v["title"],
-                                                     DutyActivity.held_on == v["held_on"])):
-            return False
-        member_ids = self.member_ids(v["members"], "参加委员")
-        self.create_record(sheet, "activity", {"title": v["title"], "kind": v["kind"], "held_on": v["held_on"],
-                                               "member_ids": member_ids})
-        return True
+    def activity(self, sheet, v) -> str:
+        found = self.exists(select(DutyActivity.id).where(DutyActivity.title == v["title"],
+                                                          DutyActivity.held_on == v["held_on"]))
+        member_ids = self.member_ids(v["members"], "参加委员") if v["members"] is not None else None
+        return self.upsert(sheet, "activity", found, {"title": v["title"], "kind": v["kind"],
+                                                      "held_on": v["held_on"], "member_ids": member_ids})[0]
 
     def _inspection_id(self, v) -> tuple[int, int, int | None]:
         site_id = self.ref("site", v["site"], "工地名称", "工地")
@@ -348,10 +375,10 @@ class _Importer:
             Inspection.group_id == group_id))
         return site_id, group_id, found
 
-    def inspection(self, sheet, v) -> bool:
+    def inspection(self, sheet, v) -> str:
         site_id, group_id, found = self._inspection_id(v)
         if found:
-            return False
+            return SAME  # an inspection as recorded on site is not rewritten by a ledger
         self.not_future(v["inspected_at"], "督查时间")
         member_ids = self.member_ids(v["members"], "参与委员")
         if (v["lat"] is None) != (v["lon"] is None):
@@ -361,83 +388,26 @@ class _Importer:
                 records._in_district(v["lat"], v["lon"])
             except ValueError as exc:
                 raise _RowInvalid([("纬度", str(exc))]) from None
+        self.add_inspection(site_id, group_id, v, member_ids)
+        return NEW
+
+    def add_inspection(self, site_id: int, group_id: int, v: dict[str, Any], member_ids: list[int]) -> int:
         members = list(self.s.execute(select(Member).where(Member.id.in_(member_ids))).scalars())
-        obj = Inspection(site_id=site_id, group_id=group_id, kind=v["kind"], inspected_at=v["inspected_at"],
-                         lat=v["lat"], lon=v["lon"], location_source=v["location_source"] or "工地坐标",
-                         notes=v["notes"] or "", created_by=self.actor.user_id, members=members, version=1)
+        obj = Inspection(site_id=site_id, group_id=group_id, kind=v.get("kind") or domain.KIND_ROUTINE,
+                         inspected_at=v["inspected_at"], lat=v.get("lat"), lon=v.get("lon"),
+                         location_source=v.get("location_source") or "工地坐标", notes=v.get("notes") or "",
+                         created_by=self.actor.user_id, members=members, version=1)
         for code in domain.CHECKLIST_ITEMS:
-            if v[f"check_{code}"]:
+            if v.get(f"check_{code}"):
                 obj.checklist.append(ChecklistResult(item=code, result=v[f"check_{code}"]))
         self.s.add(obj)
         self.s.flush()
         after = snapshot(obj) | {"member_ids": sorted(member_ids)}
         audit(self.s, self.actor, "inspection.import", "inspection", obj.id, None, after)
-        return True
+        return obj.id
 
-    def finding(self, sheet, v) -> bool:
-        site_id, group_id, inspection_id = self._inspection_id(v)
-        if inspection_id is None:
-            raise _RowInvalid([("督查时间", f"找不到对应的督查记录（工地“{v['site']}”、{v['inspected_at']:%Y-%m-%d %H:%M}、"
-                                        f"“{v['group']}”），请先在“督查记录”表中登记这次督查")])
-        if self.exists(select(Finding.id).where(Finding.inspection_id == inspection_id,
-                                                Finding.category == v["category"],
-                                                Finding.description == v["description"])):
-            return False
-        found_at = v["inspected_at"]
-        errors: list[tuple[str, str]] = []
-        if v["responsible_unit"] not in self.units:
-            errors.append(("责任单位", f"“{v['responsible_unit']}”不是可选值（可选：{'/'.join(self.units)}）"))
-        first_due = v["first_due_date"] or v["due_date"]
-        if v["due_date"] < found_at.date():
-            errors.append(("整改期限", f"整改期限 {v['due_date']} 早于督查日期 {found_at.date()}"))
-        if v["first_due_date"] is not None and first_due < found_at.date():
-            errors.append(("首次整改期限", f"首次整改期限 {first_due} 早于督查日期 {found_at.date()}"))
-        for key, header in (("handed_over_at", "交办时间"), ("replied_at", "整改回复时间"),
-                            ("rechecked_at", "复查时间"), ("closed_at", "销号时间")):
-            t = v[key]
-            if t is None:
-                continue
-            if t.date() > self.today:
-                errors.append((header, f"{t.date()} 晚于今天（{self.today}），不能是将来的日期"))
-            elif t < found_at:
-                errors.append((header, f"{header} {t:%Y-%m-%d %H:%M} 早于督查时间 {found_at:%Y-%m-%d %H:%M}"))
-        status = v["status"]
-        if status == domain.ST_CLOSED and v["closed_at"] is None:
-            errors.append(("销号时间", "状态为已销号时须填写销号时间"))
-        if status != domain.ST_CLOSED and v["closed_at"] is not None:
-            errors.append(("状态", f"填写了销号时间，状态应为已销号（现为{status}）"))
-        if status == domain.ST_AWAITING_RECHECK and v["replied_at"] is None:
-            errors.append(("整改回复时间", "状态为待复查时须填写整改回复时间"))
-        if status != domain.ST_NEW and v["handed_over_at"] is None:
-            errors.append(("交办时间", f"状态为{status}时须填写交办时间"))
-        if (v["recheck_failures"] or 0) < 0:
-            errors.append(("复查未通过次数", "不能为负数"))
-        if len(v["description"]) > 5000:
-            errors.append(("问题描述", "不能超过 5000 字"))
-        if errors:
-            raise _RowInvalid(errors)
-        obj = Finding(
-            inspection_id=inspection_id, site_id=site_id, group_id=group_id, found_at=found_at,
-            category=v["category"], severity=v["severity"], description=v["description"],
-            responsible_unit=v["responsible_unit"], due_date=v["due_date"], first_due_date=first_due,
-            status=status, handed_over_at=v["handed_over_at"], replied_at=v["replied_at"],
-            rechecked_at=v["rechecked_at"], closed_at=v["closed_at"], recheck_failures=v["recheck_failures"] or 0,
-            reply_text=v["reply_text"] or "", verified_on_site=bool(v["verified_on_site"]), version=1,
-        )
-        obj.events.append(FindingEvent(action="发现", at=found_at, note=v["description"], user_id=self.actor.user_id))
-        if v["handed_over_at"]:
-            obj.events.append(FindingEvent(action="交办", at=v["handed_over_at"], responsible_unit=obj.responsible_unit,
-                                           due_date=first_due, note="Excel导入", user_id=self.actor.user_id))
-        if v["replied_at"]:
-            obj.events.append(FindingEvent(action="整改回复", at=v["replied_at"], note=obj.reply_text,
-                                           user_id=self.actor.user_id))
-        if v["closed_at"]:
-            obj.events.append(FindingEvent(action="复查通过", at=v["closed_at"], note="Excel导入",
-                                           user_id=self.actor.user_id))
-        self.s.add(obj)
-        self.s.flush()
-        audit(self.s, self.actor, "finding.import", "finding", obj.id, None, snapshot(obj))
-        return True
+    def finding(self, sheet, v) -> str:
+        return problems.import_row(self, sheet, v)
 
 
 def _header_for(sheet: Sheet, field_name: str, message: str) -> str:
@@ -500,8 +470,11 @@ def _read_rows(ws, sheet: Sheet, report: ImportReport):
 
 
 def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_run: bool = False,
-                    today: date | None = None, filename: str | None = None, engine=None) -> ImportReport:
-    """Import ``source`` (.xlsx); returns the report. Writes only when every row is valid and not ``dry_run``."""
+                    today: date | None = None, filename: str | None = None, engine=None,
+                    expected: dict[tuple[str, int], int] | None = None) -> ImportReport:
+    """Import ``source`` (.xlsx in the template's layout); returns the report. Writes only when every row is
+    valid and not ``dry_run``. ``expected``: the versions a dry run saw (``report.versions``); a record
+    changed since then refuses its row."""
     require(actor, "data.import")
     report = ImportReport(dry_run=dry_run)
     today = today or date.today()
@@ -515,18 +488,20 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
     name = filename or (Path(source).name if isinstance(source, str | Path) else "上传文件")
     try:
         with write_session(engine) as session:
-            imp = _Importer(session, actor, today)
+            imp = _Importer(session, actor, today, expected=expected)
             known = [s for s in SHEETS if s.name in wb.sheetnames]
             if not known:
-                report.errors.append(RowError("（文件）", 0, "—", "文件中没有可识别的表（请使用导入模板）"))
+                report.errors.append(RowError("（文件）", 0, "—", "文件中没有可识别的表（请使用导入模板，"
+                                                                  "或在页面上选择工作表并对应各列）"))
             for sheet in known:
-                _import_sheet(imp, wb[sheet.name], sheet, report)
+                import_rows(imp, _read_rows(wb[sheet.name], sheet, report), sheet, report)
                 if len(report.errors) >= MAX_ERRORS:
                     break
+            _finish(imp, report)
             if report.errors or dry_run:
                 raise _Rollback
             audit(session, actor, "data.import", "exchange", None, None,
-                  {"file": name, "created": report.created, "skipped": report.skipped})
+                  {"file": name, "created": report.created, "updated": report.updated, "skipped": report.skipped})
     except _Rollback:
         pass
     finally:
@@ -534,38 +509,135 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
     return report
 
 
-def _import_sheet(imp: _Importer, ws, sheet: Sheet, report: ImportReport) -> None:
+def _finish(imp: _Importer, report: ImportReport) -> None:
+    report.versions = dict(imp.versions)
+    report.located = list(imp.located)
+
+
+def _key_part(value: Any) -> Any:
+    return normalize_name(value) if isinstance(value, str) else value
+
+
+def import_rows(imp: _Importer, rows, sheet: Sheet, report: ImportReport, *, columns: tuple[Column, ...] = (),
+                year: int | None = None, label: str | None = None, headers: dict[str, str] | None = None) -> None:
+    """Validate and write ``rows`` ((row number, {key: raw cell})) as records of ``sheet``.
+
+    ``columns``: the columns to read (default the sheet's); ``label``: the sheet name the report gives
+    (a ledger's own); ``headers``: our header → the file's, so a message names the column the user sees.
+    """
     handler = getattr(imp, sheet.entity)
+    columns = columns or sheet.columns
+    label = label or sheet.name
+    headers = headers or {}
     seen: dict[tuple, int] = {}
-    created = skipped = 0
-    for r, raw in _read_rows(ws, sheet, report):
+    counts = {NEW: 0, UPDATE: 0, SAME: 0}
+    previewed = 0
+
+    def where(header: str) -> str:
+        return f"{headers[header]}（{header}）" if header in headers and headers[header] != header else header
+
+    for r, raw in rows:
         values, errors = {}, []
-        for col in sheet.columns:
+        for col in columns:
             try:
-                values[col.key] = parse_cell(col, raw[col.key])
+                values[col.key] = parse_cell(col, raw.get(col.key), year=year)
             except ValueError as exc:
                 errors.append((col.header, str(exc)))
             except Exception:  # whatever a cell holds, the report says so in Chinese
-                errors.append((col.header, f"无法识别的值“{_cell_text(raw[col.key])}”"))
+                errors.append((col.header, f"无法识别的值“{_cell_text(raw.get(col.key))}”"))
+        outcome = INVALID
+        imp.stored = {}
+        if not errors:
+            key = tuple(_key_part(values[k]) for k in sheet.key)
+            if key in seen:
+                names = "、".join(sheet.column(k).header for k in sheet.key)
+                errors.append((sheet.column(sheet.key[-1]).header, f"与第 {seen[key]} 行重复（{names}相同）"))
+            else:
+                seen[key] = r
+                imp.change = []
+                try:
+                    with imp.s.begin_nested():
+                        outcome = handler(sheet, values)
+                except RowInvalid as exc:
+                    errors.extend(exc.errors)
         if errors:
-            report.errors.extend(RowError(sheet.name, r, h, m) for h, m in errors)
-            continue
-        key = tuple(values[k] for k in sheet.key)
-        if key in seen:
-            headers = "、".join(sheet.column(k).header for k in sheet.key)
-            report.errors.append(RowError(sheet.name, r, sheet.column(sheet.key[-1]).header,
-                                          f"与第 {seen[key]} 行重复（{headers}相同）"))
-            continue
-        seen[key] = r
-        try:
-            with imp.s.begin_nested():
-                if handler(sheet, values):
-                    created += 1
-                else:
-                    skipped += 1
-        except _RowInvalid as exc:
-            report.errors.extend(RowError(sheet.name, r, h, m) for h, m in exc.errors)
+            outcome = INVALID
+            report.errors.extend(RowError(label, r, where(h), m) for h, m in errors)
+        else:
+            counts[outcome] += 1
+            if outcome == UPDATE:
+                record = f"{sheet.name}“{values[sheet.key[-1]]}”"
+                report.changes.append(Change(label, r, record, tuple(imp.change)))
+        if previewed < PREVIEW_ROWS:
+            previewed += 1
+            stored = {**values, **imp.stored}
+            report.preview.append(PreviewRow(label, r, outcome, {c.header: show(stored.get(c.key)) for c in columns},
+                                             [f"【{where(h)}】{m}" for h, m in errors]))
         if len(report.errors) >= MAX_ERRORS:
             break
-    report.created[sheet.name] = created
-    report.skipped[sheet.name] = skipped
+    report.created[sheet.name] = report.created.get(sheet.name, 0) + counts[NEW]
+    report.updated[sheet.name] = report.updated.get(sheet.name, 0) + counts[UPDATE]
+    report.skipped[sheet.name] = report.skipped.get(sheet.name, 0) + counts[SAME]
+
+
+def import_ledger(actor: Actor, source: str | Path | BytesIO | bytes, chosen: Mapping, *, sheet: str,
+                  header_row: int | None = None, dry_run: bool = False, today: date | None = None,
+                  filename: str | None = None, engine=None,
+                  expected: dict[tuple[str, int], int] | None = None) -> ImportReport:
+    """Import one sheet of a ledger in the secretariat's own layout, its columns mapped by ``chosen``.
+
+    All-or-nothing like ``import_workbook``; on success the mapping is remembered for files with the
+    same headers. A ledger's year (for dates such as 11月14日) is ``chosen.year`` or its title's.
+    """
+    require(actor, "data.import")
+    report = ImportReport(dry_run=dry_run)
+    today = today or date.today()
+    try:
+        wb = ledger.open_book(source)
+        table = ledger.read_sheet(wb, sheet, header_row)
+    except ledger.LedgerError as exc:
+        report.errors.append(RowError(sheet, 0, "—", str(exc)))
+        return report
+    for problem in chosen.problems():
+        report.errors.append(RowError(sheet, table.header_row, "（列对应）", problem))
+    if report.errors:
+        return report
+    target = SHEET_BY_NAME[chosen.target]
+    optional = mapping.LEDGER_OPTIONAL.get(chosen.target, {})
+    columns = tuple(replace(c, required=False) if c.key in optional else c for c in mapping.columns(chosen.target))
+    ours = {mapping.column(chosen.target, k).header: h for h, k in chosen.columns.items() if k}
+    name = filename or (Path(source).name if isinstance(source, str | Path) else "上传文件")
+    try:
+        with write_session(engine) as session:
+            imp = _Importer(session, actor, today, ledger=chosen.target == "问题", expected=expected)
+            import_rows(imp, ledger.rows_for(table, chosen), target, report, columns=columns,
+                        year=chosen.year or table.year, label=sheet, headers=ours)
+            _finish(imp, report)
+            if report.errors or dry_run:
+                raise _Rollback
+            now = datetime.now().replace(microsecond=0)
+            mapping.remember(session, chosen, table.headers, actor.username, now)
+            audit(session, actor, "data.import", "exchange", None, None,
+                  {"file": name, "sheet": sheet, "target": chosen.target, "mapping": chosen.columns,
+                   "fixed": chosen.fixed, "created": report.created, "updated": report.updated,
+                   "skipped": report.skipped}, at=now)
+    except _Rollback:
+        pass
+    return report
+
+
+def is_template(source: bytes) -> bool:
+    """Whether the workbook has one of the template's sheets with the template's headers."""
+    try:
+        wb = load_workbook(BytesIO(source), read_only=True)
+    except Exception:  # the import reports unreadable files
+        return False
+    try:
+        for sheet in SHEETS:
+            if sheet.name in wb.sheetnames:
+                first = next(wb[sheet.name].iter_rows(max_row=1, values_only=True), ())
+                if sheet.columns[0].header in [_as_text(v) for v in first]:
+                    return True
+        return False
+    finally:
+        wb.close()

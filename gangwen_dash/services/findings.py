@@ -211,3 +211,40 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
         audit(session, actor, "finding.recheck", "finding", f.id, before, {**_state(f), "passed": cmd.passed},
               at=now)
         return f.version
+
+
+# Fields a re-imported ledger may correct, and the lifecycle event a newly filled time stands for.
+IMPORT_FIELDS = ("severity", "responsible_unit", "due_date", "first_due_date", "status", "handed_over_at",
+                 "replied_at", "reply_text", "rechecked_at", "closed_at", "recheck_failures", "verified_on_site")
+_IMPORT_EVENTS = {"handed_over_at": "交办", "replied_at": "整改回复", "closed_at": "复查通过"}
+
+
+def correct_from_import(session: Session, actor: Actor, finding_id: int, values: dict, expected_version: int, *,
+                        at: datetime | None = None) -> dict[str, tuple]:
+    """A re-imported ledger row corrects a problem, within the import's transaction: row lock, version
+    check (the version the import's check saw), the changed fields only, a lifecycle event for a newly
+    filled 交办/回复/销号 time, one audit row with before → after. Returns {field: (old, new)}; no change,
+    no version and no audit row. The importer has validated the merged values (dates, status)."""
+    finding = session.get(Finding, finding_id, with_for_update=True)
+    if finding is None:
+        raise NotFound(f"问题 #{finding_id} 不存在")
+    require(actor, "data.import")
+    check_version(session, finding, expected_version, entity="finding", label=f"问题 #{finding_id}",
+                  labels=LABELS, current=_state(finding))
+    changes = {k: (getattr(finding, k), v) for k, v in values.items()
+               if k in IMPORT_FIELDS and getattr(finding, k) != v}
+    if not changes:
+        return {}
+    before = snapshot(finding)
+    for key, (old, new) in changes.items():
+        setattr(finding, key, new)
+        if key in _IMPORT_EVENTS and old is None and new is not None:
+            session.add(FindingEvent(finding=finding, action=_IMPORT_EVENTS[key], at=new, user_id=actor.user_id,
+                                     note="Excel台账更新", responsible_unit=finding.responsible_unit
+                                     if key == "handed_over_at" else None,
+                                     due_date=finding.due_date if key == "handed_over_at" else None))
+    bump_version(finding)
+    session.flush()
+    audit(session, actor, "finding.import_update", "finding", finding.id, before, snapshot(finding),
+          at=at or datetime.now().replace(microsecond=0))
+    return changes

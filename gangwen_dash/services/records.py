@@ -430,14 +430,16 @@ def _assign(session: Session, obj, values: dict[str, Any]) -> None:
             setattr(obj, name, value)
 
 
-def create_in(session: Session, actor: Actor, entity: str, cmd: Command, *, action: str | None = None):
-    """Insert within the caller's transaction (used by ``create`` and by the Excel import)."""
+def create_in(session: Session, actor: Actor, entity: str, cmd: Command, *, action: str | None = None,
+              extra: dict[str, Any] | None = None):
+    """Insert within the caller's transaction (used by ``create`` and by the Excel import).
+    ``extra`` sets columns the command does not carry (the import's 位置待核 flag)."""
     s = spec(entity)
     values = cmd.values()
     _check_refs(session, s, values)
     _check_unique(session, s, values, None)
     obj = s.model()
-    _assign(session, obj, values)
+    _assign(session, obj, {**values, **(extra or {})})
     obj.version = 1
     session.add(obj)
     session.flush()
@@ -478,26 +480,41 @@ def update(actor: Actor, entity: str, record_id: int, data: dict[str, Any], expe
     cmd = validate(entity, data, today=today)
     try:
         with write_session(engine) as session:
-            obj = session.get(s.model, record_id, with_for_update=True)
-            if obj is None:
-                raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
-            current = record_snapshot(obj)
-            check_version(session, obj, expected_version, entity=entity, label=f"{s.label}“{getattr(obj, s.title_attr)}”",
-                          labels=field_labels(entity), current=current, original=original)
-            values = cmd.values()
-            _check_refs(session, s, values)
-            _check_unique(session, s, values, record_id)
-            if "member_ids" in values:
-                values["member_ids"] = sorted(set(values["member_ids"]))
-            if not describe_changes(entity, current, {**current, **_jsonable(values)}):
-                return obj.version  # nothing changed: no new version, no audit row
-            _assign(session, obj, values)
-            bump_version(obj)
-            session.flush()
-            audit(session, actor, f"{entity}.update", entity, obj.id, current, record_snapshot(obj))
-            return obj.version
+            return update_in(session, actor, entity, record_id, cmd, expected_version, original=original)[0]
     except IntegrityError:
         raise ValidationFailed({"__root__": f"{s.label}与已有记录重复或引用无效"}) from None
+
+
+def update_in(session: Session, actor: Actor, entity: str, record_id: int, cmd: Command, expected_version: int, *,
+              original: dict[str, Any] | None = None, action: str | None = None,
+              extra: dict[str, Any] | None = None) -> tuple[int, dict[str, tuple[Any, Any]]]:
+    """Update within the caller's transaction (used by ``update`` and by the Excel import's re-import):
+    row lock, version check, references, uniqueness, audit row with before/after. Returns (version,
+    changed fields as old → new); nothing changed: no new version and no audit row.
+    ``extra`` sets columns the command does not carry (the import's 位置待核 flag)."""
+    s = spec(entity)
+    obj = session.get(s.model, record_id, with_for_update=True)
+    if obj is None:
+        raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
+    current = record_snapshot(obj)
+    check_version(session, obj, expected_version, entity=entity, label=f"{s.label}“{getattr(obj, s.title_attr)}”",
+                  labels=field_labels(entity), current=current, original=original)
+    values = cmd.values()
+    _check_refs(session, s, values)
+    _check_unique(session, s, values, record_id)
+    if "member_ids" in values:
+        values["member_ids"] = sorted(set(values["member_ids"]))
+    if s.model is Site and obj.location_unverified and (values["lat"], values["lon"]) != (obj.lat, obj.lon):
+        values["location_unverified"] = False  # someone placed it: its location is no longer 待核
+    values.update(extra or {})
+    changes = describe_changes(entity, current, {**current, **_jsonable(values)})
+    if not changes:
+        return obj.version, {}
+    _assign(session, obj, values)
+    bump_version(obj)
+    session.flush()
+    audit(session, actor, action or f"{entity}.update", entity, obj.id, current, record_snapshot(obj))
+    return obj.version, changes
 
 
 def load_for_edit(entity: str, record_id: int, *, engine=None) -> dict[str, Any]:

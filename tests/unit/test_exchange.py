@@ -291,10 +291,10 @@ def test_impossible_dates_in_a_ledger_refuse_the_file_row_by_row(engine, tmp_pat
 def test_any_unexpected_cell_failure_becomes_a_row_message(engine, monkeypatch):
     real = importer.parse_cell
 
-    def flaky(col, value):
+    def flaky(col, value, **kwargs):
         if col.key == "collector":
             raise OverflowError("boom")
-        return real(col, value)
+        return real(col, value, **kwargs)
 
     monkeypatch.setattr(importer, "parse_cell", flaky)
     report = importer.import_workbook(ADMIN, to_bytes(good_rows()), today=TODAY, engine=engine)
