@@ -217,3 +217,40 @@ def initial(session: Session, headers: list[str], target: str | None = None) -> 
 
 def target_sheet(target: str) -> Sheet:
     return SHEET_BY_NAME[target]
+
+
+def our_key(target: str, name: str) -> str | None:
+    """One of our columns named by its header, a synonym or its key (``--map 日期=督查时间``)."""
+    text = _header_key(name)
+    for col in columns(target):
+        if text in (_header_key(col.header), col.key):
+            return col.key
+    return _names_for(target).get(text)
+
+
+def apply_overrides(chosen: Mapping, headers: list[str], pairs: list[str], fixed: list[str]) -> Mapping:
+    """``--map '文件列=我们的列'`` (empty or 不导入: ignore that column) and ``--set '我们的列=值'``;
+    ValueError with a Chinese sentence when a name is unknown."""
+    cols, values = dict(chosen.columns), dict(chosen.fixed)
+    by_key = {_header_key(h): h for h in headers}
+    for pair in pairs:
+        left, sep, right = pair.partition("=")
+        header = by_key.get(_header_key(left))
+        if not sep or header is None:
+            raise ValueError(f"--map “{pair}”：文件中没有名为“{left.strip()}”的列（有：{'、'.join(headers)}）")
+        if right.strip() in ("", "不导入"):
+            cols[header] = IGNORE
+            continue
+        key = our_key(chosen.target, right)
+        if key is None:
+            names = "、".join(c.header for c in columns(chosen.target))
+            raise ValueError(f"--map “{pair}”：没有名为“{right.strip()}”的列（可选：{names}）")
+        cols = {h: (IGNORE if k == key else k) for h, k in cols.items()}  # each of ours maps once
+        cols[header] = key
+    for pair in fixed:
+        left, sep, right = pair.partition("=")
+        key = our_key(chosen.target, left) if sep else None
+        if key is None:
+            raise ValueError(f"--set “{pair}”：应为“列名=值”，如 督查组=第一督查组")
+        values[key] = right.strip()
+    return Mapping(chosen.target, cols, values, chosen.year)

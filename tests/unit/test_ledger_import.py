@@ -207,3 +207,25 @@ def test_remembered_mapping_is_offered_for_a_file_with_the_same_headers(known):
     with read_session(known) as s:
         offered, remembered = mapping.initial(s, HEADERS)
     assert remembered and offered.columns["备注"] == "reply_text" and offered.fixed == {"group": "第一督查组"}
+
+
+def test_cli_imports_a_ledger_with_map_and_set_and_refuses_bad_names(known, tmp_path, capsys):
+    from gangwen_dash.cli import main
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(write_ledger())
+    assert main(["import", str(path), "--sheet", SHEET, "--map", "备注=", "--map", "存在问题=问题描述",
+                 "--set", "督查组=第一督查组", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "表头在第 3 行" in out and "日期 → 督查时间" in out and "将新增：问题 4 条" in out
+    with read_session(known) as s:
+        assert s.execute(select(func.count()).select_from(Finding)).scalar_one() == 0
+    assert main(["import", str(path), "--set", "督查组=第一督查组"]) == 0
+    with read_session(known) as s:
+        assert s.execute(select(func.count()).select_from(Finding)).scalar_one() == 4
+    capsys.readouterr()
+    assert main(["import", str(path), "--map", "无此列=问题描述"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "文件中没有名为“无此列”的列" in err and "Traceback" not in err
+    assert main(["import", str(path), "--map", "备注=无此项"]) == 2
+    assert "没有名为“无此项”的列" in capsys.readouterr().err
