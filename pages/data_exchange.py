@@ -1,10 +1,11 @@
-"""Excel 导入导出 (机关): template download, full export, import with preview and per-row error report."""
+"""Excel 导入导出 (机关): template download, full export, and import — of the template, or of a ledger in the
+secretariat's own layout (sheet, header row, column mapping, preview as stored, then all-or-nothing)."""
 
 from datetime import datetime
 
 import streamlit as st
 
-from gangwen_dash.exchange import exporter, importer, workbook
+from gangwen_dash.exchange import exporter, importer, ledger, mapping, workbook
 from gangwen_dash.services.base import ServiceError
 from gangwen_dash.ui import exchange as ui
 from gangwen_dash.ui.loaders import clear_read_caches
@@ -38,9 +39,18 @@ with right:
                            file_name=f"港闻督查台账导出-{datetime.now():%Y%m%d-%H%M}.xlsx",
                            key="exchange.export_download", icon=":material/download:")
 
+unverified = ui.load_unverified_sites()
+if len(unverified):
+    with st.expander(f"位置待核的工地（{len(unverified)} 个）：导入时没有坐标，暂按所属街道中心定位", expanded=False):
+        st.caption("请在“记录管理 → 工地”中填写准确的纬度、经度；保存后即不再列出。")
+        st.dataframe(unverified.rename(columns={"id": "编号", "name": "工地名称", "street": "所属街道", "lat": "纬度",
+                                                "lon": "经度", "created_at": "登记时间"}),
+                     hide_index=True, width="stretch")
+
 st.divider()
 st.subheader("导入台账")
-st.caption("先检查再导入：任何一行有错，整个文件都不会写入；已存在的记录会跳过，重复导入同一文件不会新增数据。")
+st.caption("可导入本系统的模板，也可直接导入本办自有格式的台账（任意表名、标题行、合并单元格）：选择工作表、核对列的对应，"
+           "预览无误后导入。任何一行有错，整个文件都不会写入；已有记录有改动的会更新（列出 旧 → 新），没有改动的跳过，导入不会删除数据。")
 upload = st.file_uploader("选择 .xlsx 文件", type=["xlsx"], key="exchange.upload")
 if upload is None:
     st.session_state.pop("exchange.checked", None)
@@ -48,38 +58,106 @@ if upload is None:
 
 data = upload.getvalue()
 digest = ui.digest(data)
-with st.expander("文件预览（每表前 20 行）", expanded=False):
-    for name, (frame, total) in ui.preview(data).items():
-        st.markdown(f"**{name}**（共 {total} 行）")
-        st.dataframe(frame, hide_index=True, width="stretch")
 
-if st.button("检查文件（试导入）", key="exchange.check", type="primary"):
-    try:
-        report = importer.import_workbook(actor, data, dry_run=True, filename=upload.name)
-    except ServiceError as exc:
-        st.error(md(exc))
-        st.stop()
-    st.session_state["exchange.checked"] = (digest, report)
 
-checked = st.session_state.get("exchange.checked")
-if checked and checked[0] == digest:
-    report = checked[1]
+def show_report(report, *, check_key: str) -> bool:
+    """The dry run's result: errors, or counts, updates (old → new) and the first rows as stored."""
     if report.errors:
         st.error(report.summary())
         st.dataframe(ui.error_table(report), hide_index=True, width="stretch")
     else:
         st.info(report.summary())
         st.dataframe(ui.count_table(report), hide_index=True)
-        if st.button("确认导入", key="exchange.commit", type="primary"):
-            try:
-                final = importer.import_workbook(actor, data, filename=upload.name)
-            except ServiceError as exc:
-                st.error(md(exc))
-                st.stop()
-            if final.errors:  # the data changed between the check and now
-                st.session_state["exchange.checked"] = (digest, final)
-                st.rerun()
-            clear_read_caches()
-            st.session_state.pop("exchange.checked", None)
-            st.session_state["exchange.notice"] = final.summary()
-            st.rerun()
+        if report.changes:
+            st.markdown(f"**将更新 {len(report.changes)} 条**（字段：旧 → 新）")
+            st.dataframe(ui.change_table(report), hide_index=True, width="stretch")
+    if report.preview:
+        st.markdown("**前几行导入后的样子**（“处理”：新增 / 更新 / 不变 / 有错）")
+        st.dataframe(ui.preview_table(report), hide_index=True, width="stretch", key=f"{check_key}.preview")
+    return report.ok
+
+
+def commit(run) -> None:
+    try:
+        final = run()
+    except ServiceError as exc:
+        st.error(md(exc))
+        st.stop()
+    if final.errors:  # the data changed between the check and now
+        st.session_state["exchange.checked"] = (st.session_state["exchange.checked"][0], final)
+        st.rerun()
+    clear_read_caches()
+    st.session_state.pop("exchange.checked", None)
+    st.session_state["exchange.notice"] = final.summary()
+    st.rerun()
+
+
+if importer.is_template(data):
+    with st.expander("文件预览（每表前 20 行）", expanded=False):
+        for name, (frame, total) in ui.preview(data).items():
+            st.markdown(f"**{name}**（共 {total} 行）")
+            st.dataframe(frame, hide_index=True, width="stretch")
+    if st.button("检查文件（试导入）", key="exchange.check", type="primary"):
+        try:
+            report = importer.import_workbook(actor, data, dry_run=True, filename=upload.name)
+        except ServiceError as exc:
+            st.error(md(exc))
+            st.stop()
+        st.session_state["exchange.checked"] = (digest, report)
+    checked = st.session_state.get("exchange.checked")
+    ok = checked and checked[0] == digest and show_report(checked[1], check_key="exchange.template_report")
+    if ok and st.button("确认导入", key="exchange.commit", type="primary"):
+        commit(lambda: importer.import_workbook(actor, data, filename=upload.name, expected=checked[1].versions))
+    st.stop()
+
+# ---------------------------------------------------------------- a ledger in the secretariat's own layout
+try:
+    names = ui.ledger_sheets(data)
+except ledger.LedgerError as exc:
+    st.error(md(exc))
+    st.stop()
+st.markdown("**第 1 步：选择工作表和表头**")
+c1, c2, c3 = st.columns([3, 1, 2])
+sheet = c1.selectbox("工作表", names, index=ui.best_sheet(data, names), key=f"exchange.sheet.{digest}",
+                     format_func=md)
+detected = ui.ledger_table(data, sheet)
+header_row = c2.number_input("表头所在行", min_value=1, max_value=max(len(detected.rows) + detected.header_row, 1),
+                             value=detected.header_row, step=1, key=f"exchange.header.{digest}.{sheet}",
+                             help="已自动跳过表头上方的标题行；识别有误时可改")
+try:
+    table = ui.ledger_table(data, sheet, int(header_row))
+except ledger.LedgerError as exc:
+    st.error(md(exc))
+    st.stop()
+targets = list(mapping.TARGETS)
+target = c3.selectbox("导入为", targets, index=targets.index(mapping.guess_target(table.headers)),
+                      key=f"exchange.target.{digest}.{sheet}")
+if table.title:
+    st.caption(f"标题：{md(table.title)}（数据 {len(table.rows)} 行）")
+
+offered, remembered = ui.offered_mapping(table.headers, target)
+st.markdown("**第 2 步：核对列的对应**" + ("（已沿用上次导入同样表头时保存的对应）" if remembered else "（按列名自动推荐，可修改）"))
+prefix = f"exchange.map.{digest}.{sheet}.{int(header_row)}.{target}"
+chosen = ui.draw_mapping(table, offered, prefix)
+year = st.number_input("年份（用于“11月14日”这类不带年份的日期）", min_value=2000, max_value=2100,
+                       value=table.year, step=1, key=f"{prefix}.year", placeholder="如 2019",
+                       help="默认取表头上方标题中的年份")
+chosen.year = int(year) if year else None
+for problem in chosen.problems():
+    st.warning(md(problem))
+
+st.markdown("**第 3 步：预览并导入**")
+check_id = (digest, sheet, int(header_row), repr(chosen))
+if st.button("检查并预览", key="exchange.ledger_check", type="primary", disabled=bool(chosen.problems())):
+    try:
+        report = importer.import_ledger(actor, data, chosen, sheet=sheet, header_row=int(header_row), dry_run=True,
+                                        filename=upload.name)
+    except ServiceError as exc:
+        st.error(md(exc))
+        st.stop()
+    st.session_state["exchange.checked"] = (check_id, report)
+checked = st.session_state.get("exchange.checked")
+ok = checked and checked[0] == check_id and show_report(checked[1], check_key="exchange.ledger_report")
+if ok and st.button("确认导入", key="exchange.ledger_commit", type="primary"):
+    commit(lambda: importer.import_ledger(actor, data, chosen, sheet=sheet, header_row=int(header_row),
+                                          filename=upload.name, expected=checked[1].versions))

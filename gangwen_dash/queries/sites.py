@@ -156,3 +156,12 @@ def finding_heat(session: Session, period: Period, filters: Filters = Filters())
     frame["weight"] = frame["weight"].astype(float)
     frame["findings"] = frame["findings"].astype(int)
     return frame
+
+
+def unverified_sites(session: Session) -> pd.DataFrame:
+    """Sites imported without coordinates (位置待核): standing at their street's centre until placed."""
+    rows = session.execute(
+        select(Site.id, Site.name, Street.name.label("street"), Site.lat, Site.lon, Site.created_at)
+        .join(Street, Street.id == Site.street_id).where(Site.location_unverified).order_by(Site.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "name", "street", "lat", "lon", "created_at"])

@@ -1,4 +1,5 @@
-"""Streamlit helpers for the Excel exchange page: the uploaded file's preview and the report tables."""
+"""Streamlit helpers for the Excel exchange page: the uploaded file's preview, the ledger's sheet as read,
+the mapping offered for its headers, the report tables and the 位置待核 list."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import hashlib
 from io import BytesIO
 
 import pandas as pd
+import streamlit as st
 from openpyxl import load_workbook
 
-from gangwen_dash.exchange.importer import ImportReport
+from gangwen_dash.config import get_settings
+from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.exchange import ledger, mapping
+from gangwen_dash.exchange.report import ImportReport
 from gangwen_dash.exchange.schema import SHEETS
+from gangwen_dash.queries import sites as site_queries
+from gangwen_dash.ui.usertext import md
 
 PREVIEW_ROWS = 20
 
@@ -42,6 +49,47 @@ def preview(data: bytes) -> dict[str, tuple[pd.DataFrame, int]]:
     return out
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _sheets(data: bytes) -> list[str]:
+    return ledger.sheet_names(ledger.open_book(data))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _table(data: bytes, sheet: str, header_row: int | None) -> ledger.LedgerSheet:
+    return ledger.read_sheet(ledger.open_book(data), sheet, header_row)
+
+
+def ledger_sheets(data: bytes) -> list[str]:
+    """Visible sheet names; raises ``ledger.LedgerError`` for an unreadable file."""
+    return _sheets(data)
+
+
+def ledger_table(data: bytes, sheet: str, header_row: int | None = None) -> ledger.LedgerSheet:
+    return _table(data, sheet, header_row)
+
+
+def best_sheet(data: bytes, names: list[str]) -> int:
+    """Index of the sheet that reads most like a ledger (most known headers)."""
+    scores = [mapping.known_header_count(ledger_table(data, n).headers) for n in names]
+    return scores.index(max(scores)) if scores else 0
+
+
+def offered_mapping(headers: list[str], target: str) -> tuple[mapping.Mapping, bool]:
+    """The remembered mapping for these headers, else the suggestion (not cached: another office's
+    import may have just saved one)."""
+    with read_session(get_engine(get_settings().database_url)) as session:
+        return mapping.initial(session, headers, target)
+
+
+def sample(table: ledger.LedgerSheet, header: str) -> str:
+    """The first non-blank value under ``header``, as text, for the mapping step."""
+    i = table.headers.index(header)
+    for _, cells in table.rows:
+        if cells[i] not in (None, ""):
+            return str(cells[i])[:30]
+    return ""
+
+
 def error_table(report: ImportReport) -> pd.DataFrame:
     return pd.DataFrame([(e.sheet, e.row, e.column, e.reason) for e in report.errors],
                         columns=["表", "行", "列", "原因"])
@@ -49,5 +97,73 @@ def error_table(report: ImportReport) -> pd.DataFrame:
 
 def count_table(report: ImportReport) -> pd.DataFrame:
     names = [s.name for s in SHEETS if s.name in report.created or s.name in report.skipped]
-    return pd.DataFrame([(n, report.created.get(n, 0), report.skipped.get(n, 0)) for n in names],
-                        columns=["表", "新增", "已存在（跳过）"])
+    return pd.DataFrame([(n, report.created.get(n, 0), report.updated.get(n, 0), report.skipped.get(n, 0))
+                         for n in names], columns=["表", "新增", "更新", "未变化（跳过）"])
+
+
+def change_table(report: ImportReport) -> pd.DataFrame:
+    return pd.DataFrame([(c.row, c.record, c.text()) for c in report.changes], columns=["行", "记录", "字段：旧 → 新"])
+
+
+def preview_table(report: ImportReport) -> pd.DataFrame:
+    """The first rows as they will be stored, what happens to each, and every problem of the row."""
+    rows = [{"行": p.row, "处理": p.action, **p.values, "问题": "；".join(p.problems)} for p in report.preview]
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(ttl=120, max_entries=4, show_spinner=False)
+def _unverified(url: str) -> pd.DataFrame:
+    with read_session(get_engine(url)) as session:
+        return site_queries.unverified_sites(session)
+
+
+def load_unverified_sites() -> pd.DataFrame:
+    return _unverified(get_settings().database_url)
+
+
+def fixed_choices(col) -> list[str]:
+    """What one value for every row may be, for a column the file lacks."""
+    from gangwen_dash.ui.loaders import load_groups, load_streets
+
+    if col.key == "group":
+        return list(load_groups()["name"])
+    if col.key == "street":
+        return list(load_streets()["name"])
+    if col.key == "responsible_unit":
+        return list(get_settings().responsible_units)
+    return list(col.choices)
+
+
+NOT_IMPORTED = "（不导入）"
+
+
+def draw_mapping(table: ledger.LedgerSheet, offered: mapping.Mapping, prefix: str) -> mapping.Mapping:
+    """One picker per file column (our column, or not imported), then one value for every row for the
+    required columns the file lacks; returns what the user settled."""
+    target = offered.target
+    ours = {c.key: c.header for c in mapping.columns(target)}
+    options = ["", *ours]
+    chosen: dict[str, str] = {}
+    cols = st.columns(4)
+    for i, header in enumerate(table.headers):
+        key = offered.columns.get(header, "")
+        with cols[i % 4]:
+            chosen[header] = st.selectbox(
+                md(header), options, index=options.index(key) if key in options else 0, key=f"{prefix}.col.{i}",
+                format_func=lambda k: ours.get(k, NOT_IMPORTED), help=f"示例：{md(sample(table, header)) or '（空）'}")
+    mapped = set(chosen.values())
+    fixed: dict[str, str] = {}
+    lacking = [c for c in mapping.fixable(target) if c.key not in mapped
+               and (c in mapping.needs_value(target) or c.key in ("street", "kind") or c.key in offered.fixed)]
+    if lacking:
+        st.markdown("**文件中没有的列：取统一值**")
+        cols = st.columns(4)
+        for i, col in enumerate(lacking):
+            values = ["", *fixed_choices(col)]
+            current = offered.fixed.get(col.key, "")
+            with cols[i % 4]:
+                fixed[col.key] = st.selectbox(
+                    col.header + ("" if col in mapping.needs_value(target) else "（选填）"), values,
+                    index=values.index(current) if current in values else 0, key=f"{prefix}.fixed.{col.key}",
+                    format_func=lambda v: v or "（请选择）")
+    return mapping.Mapping(target, chosen, {k: v for k, v in fixed.items() if v})
