@@ -126,11 +126,11 @@ def import_row(imp: _Importer, sheet, v: dict[str, Any]) -> str:
     current = imp.s.get(Finding, found) if found else None
     if imp.ledger:
         v = _derive(v, current)
-        imp.stored = v
     found_at = v["inspected_at"]
     if current is None:
         m = dict(v)
         m["first_due_date"] = v["first_due_date"] or v["due_date"]
+        imp.stored = m
         _check(imp, {**m, "first_due_date": v["first_due_date"]}, found_at)
         _create(imp, inspection_id, site_id, group_id, m)
         return NEW

@@ -12,6 +12,7 @@ CHANGES_IN_SUMMARY = 5
 
 # What happens to a row.
 NEW, UPDATE, SAME, INVALID = "新增", "更新", "不变", "有错"
+EMPTY = "（空）"
 
 
 class RowInvalid(Exception):
@@ -35,7 +36,7 @@ class RowError:
 def show(value: Any) -> str:
     """A stored value as the secretariat writes it."""
     if value is None or value == "":
-        return "（空）"
+        return EMPTY
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):

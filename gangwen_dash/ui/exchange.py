@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.exchange import ledger, mapping
-from gangwen_dash.exchange.report import ImportReport
+from gangwen_dash.exchange.report import EMPTY, ImportReport
 from gangwen_dash.exchange.schema import SHEETS
 from gangwen_dash.queries import sites as site_queries
 from gangwen_dash.ui.usertext import md
@@ -108,7 +108,9 @@ def change_table(report: ImportReport) -> pd.DataFrame:
 def preview_table(report: ImportReport) -> pd.DataFrame:
     """The first rows as they will be stored, what happens to each, and every problem of the row."""
     rows = [{"行": p.row, "处理": p.action, **p.values, "问题": "；".join(p.problems)} for p in report.preview]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    empty = [c for c in frame.columns if c not in ("行", "处理", "问题") and (frame[c] == EMPTY).all()]
+    return frame.drop(columns=empty)  # columns the file does not fill
 
 
 @st.cache_data(ttl=120, max_entries=4, show_spinner=False)
