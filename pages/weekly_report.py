@@ -11,10 +11,11 @@ from gangwen_dash.ui import editing
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.usertext import md
-from gangwen_dash.ui.weekly import file_builder, load_latest_week, load_note, load_pack
+from gangwen_dash.ui.weekly import DOWNLOADS, FORMAT_NAMES, auto_save, load_latest_week, load_note, load_pack, week_file
 
 actor = require_actor(__file__)
 EDITOR = "weekly.editor"
+SAVE_KEY = "weekly_save"
 st.title("周报（会议模式）")
 
 latest = load_latest_week()
@@ -48,16 +49,26 @@ if not pack.has_data:
 st.html(fragment)
 
 st.subheader("下载")
+# A click builds the file in the run it starts, from the week the field shows at that moment: the click
+# carries the field's value even when it was typed and never left (a file made earlier could be stale).
 cols = st.columns(3)
-for col, (fmt, label, mime) in zip(cols, (
-    ("png", "下载 PNG（1920×1080）", "image/png"),
-    ("pdf", "下载 PDF（A4 横版）", "application/pdf"),
-    ("xlsx", "下载 Excel 附表", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-), strict=True):
-    col.download_button(label, data=file_builder(week, fmt), file_name=f"{pack.file_stem}.{fmt}", mime=mime,
-                        key=f"weekly.download_{fmt}", on_click="ignore", icon=":material/download:",
-                        width="stretch")
-st.caption("文件在点击时生成（Chromium 渲染约需数秒）。")
+for col, (fmt, label, _mime) in zip(cols, DOWNLOADS, strict=True):
+    if col.button(label, key=f"weekly.make_{fmt}", icon=":material/download:", width="stretch"):
+        with st.spinner(f"正在生成 {week} 的{FORMAT_NAMES[fmt]}（Chromium 渲染约需数秒）…"):
+            name, content = week_file(week, fmt)
+        st.session_state["weekly.file"] = (week, fmt, name, content)
+        st.session_state["weekly.file_fresh"] = st.session_state.get("weekly.file_fresh_n", 0) + 1
+        st.session_state["weekly.file_fresh_n"] = st.session_state["weekly.file_fresh"]
+made = st.session_state.get("weekly.file")
+if made and made[0] == week:
+    _, fmt, name, content = made
+    mime = next(m for f, _, m in DOWNLOADS if f == fmt)
+    st.download_button(f"保存 {name}", data=content, file_name=name, mime=mime, key=SAVE_KEY, on_click="ignore",
+                       icon=":material/save:", type="primary")
+    fresh = st.session_state.pop("weekly.file_fresh", None)
+    if fresh:
+        auto_save(SAVE_KEY, fresh)  # the browser saves it at once; the button stays for a second copy
+st.caption("文件在点击时按上方所选的周生成（Chromium 渲染约需数秒），生成后自动下载。")
 
 if actor is not None and actor.role == "secretariat":
     st.subheader("编辑下周安排")

@@ -72,7 +72,9 @@ def photo_uris(pack: WeeklyPack) -> dict[tuple[int, str], str | None]:
 
 
 def render_fragment(pack: WeeklyPack) -> str:
-    return _env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack))
+    from gangwen_dash.reports.xlsx import OVERDUE_TITLE
+
+    return _env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack), overdue_sheet=OVERDUE_TITLE)
 
 
 def render_document(pack: WeeklyPack) -> str:

@@ -1,4 +1,4 @@
-"""The weekly pack's Excel attachment: sheets ``inspections``, ``problems`` and ``overdue``.
+"""The weekly pack's Excel attachment: sheets 本周督查 (inspections), 本周问题 (problems) and 逾期清单 (overdue).
 
 Rows are exactly the week's inspections and problems (``queries.weekly``) and the full overdue list as
 of the week's end (``queries.findings.overdue_list``), so each sheet's row count equals the matching
@@ -40,7 +40,8 @@ OVERDUE_SHEET = (
     ("category", "问题类别", 24), ("severity", "严重程度", 10), ("description", "问题描述", 48),
     ("responsible_unit", "责任单位", 14), ("due_date", "整改期限", 12), ("days_overdue", "逾期天数", 10),
 )
-SHEET_TITLES = ("inspections", "problems", "overdue")
+SHEET_TITLES = ("本周督查", "本周问题", "逾期清单")  # Chinese, like every word the office reads
+OVERDUE_TITLE = SHEET_TITLES[2]
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="FDE2E1")

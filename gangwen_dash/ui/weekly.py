@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -53,16 +52,33 @@ def load_note(iso_week: str) -> weekly_queries.NoteRow:
     return _note(_url(), iso_week)
 
 
-def file_builder(iso_week: str, fmt: str) -> Callable[[], bytes]:
-    """A no-argument callable for ``st.download_button(data=…)``: the file is built only on click.
+DOWNLOADS = (
+    ("png", "下载 PNG（1920×1080）", "image/png"),
+    ("pdf", "下载 PDF（A4 横版）", "application/pdf"),
+    ("xlsx", "下载 Excel 附表", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
+FORMAT_NAMES = {"png": "PNG 图片", "pdf": "PDF 文件", "xlsx": "Excel 附表"}
 
-    It runs outside the script thread, so it captures the database URL now instead of reading settings.
-    """
-    url = _url()
 
-    def build() -> bytes:
-        from gangwen_dash.reports.export import week_file_bytes
+def week_file(iso_week: str, fmt: str) -> tuple[str, bytes]:
+    """(file name, content) of one format of ``iso_week``'s pack, built now (not cached: 下周安排 may change)."""
+    from gangwen_dash.reports.export import week_file_bytes
 
-        return week_file_bytes(iso_week, fmt, engine=get_engine(url))[1]
+    return week_file_bytes(iso_week, fmt, engine=get_engine(_url()))
 
-    return build
+
+def auto_save(button_key: str, nonce: int) -> None:
+    """Click the download button with ``button_key`` once, in the browser, so a file built on a click is
+    saved without a second click. Fixed script, no user data in it; ``nonce`` (one per built file) makes
+    it a new element, which the browser runs again (an unchanged element is kept and not re-run)."""
+    css = "st-key-" + button_key
+    st.html(f"""<script data-build="{int(nonce)}">
+(function () {{
+  let tries = 0;
+  function go() {{
+    const b = document.querySelector(".{css} button");
+    if (b) {{ b.click(); }} else if (tries++ < 50) {{ setTimeout(go, 100); }}
+  }}
+  go();
+}})();
+</script>""", unsafe_allow_javascript=True)

@@ -23,6 +23,10 @@ def open_page(actor, week: str | None = None):
     return at.run()
 
 
+def save_button(at):
+    return next(b for b in at.button if b.label == "保存下周安排")
+
+
 def html_of(at) -> str:
     return "".join(el.proto.body for el in at.get("html"))
 
@@ -38,9 +42,23 @@ def test_chair_sees_latest_week_with_downloads_and_no_editor(demo_url):
     assert at.query_params["week"] == ["2019-W52"] or at.query_params["week"] == "2019-W52"
     body = html_of(at)
     assert "《港闻区政协扬尘管控民主监督工作周报》" in body and "第52期" in body
-    labels = [b.label for b in at.get("download_button")]
-    assert labels == ["下载 PNG（1920×1080）", "下载 PDF（A4 横版）", "下载 Excel 附表"]
+    labels = [b.label for b in at.button]
+    assert labels[:3] == ["下载 PNG（1920×1080）", "下载 PDF（A4 横版）", "下载 Excel 附表"]
+    assert not at.get("download_button")  # a file is made on a click, for the week shown then
     assert not at.text_area  # read-only for chairs
+
+
+def test_a_click_builds_the_file_of_the_week_in_the_field(demo_url):
+    at = open_page(CHAIR)
+    at.date_input(key="weekly.day").set_value(__import__("datetime").date(2019, 11, 13))
+    at.button(key="weekly.make_xlsx").click().run()  # one run: the new day and the click together
+    assert not at.exception
+    saved = at.get("download_button")
+    assert [b.label for b in saved] == ["保存 weekly-2019-W46.xlsx"]
+    assert at.query_params["week"] in (["2019-W46"], "2019-W46")
+    # Another week in the field: the file made for the previous one is no longer offered.
+    at.date_input(key="weekly.day").set_value(__import__("datetime").date(2019, 12, 4)).run()
+    assert not at.get("download_button")
 
 
 def test_week_from_link_and_empty_week_message(demo_url):
@@ -61,7 +79,7 @@ def test_secretariat_saves_next_week_plan(demo_url):
     at = open_page(SECRETARIAT, "2019-W49")
     area = at.text_area(key="weekly.plan.2019-W49")
     area.set_value("1. 对逾期问题集中回头看\n2. <b>抽查</b>暗访 2 次")
-    at.button[0].click()
+    save_button(at).click()
     at.run()
     assert not at.exception
     assert any("已保存 2019-W49 的下周安排" in s.value for s in at.success)
@@ -76,7 +94,7 @@ def test_secretariat_saves_next_week_plan(demo_url):
 def test_too_long_plan_shows_message_and_saves_nothing(demo_url):
     at = open_page(SECRETARIAT, "2019-W49")
     at.text_area(key="weekly.plan.2019-W49").set_value("长" * 2001)
-    at.button[0].click()
+    save_button(at).click()
     at.run()
     assert not at.exception
     assert any("不能超过 2000 字" in e.value for e in at.error)

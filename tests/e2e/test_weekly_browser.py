@@ -66,3 +66,28 @@ def test_weekly_page_shows_16_9_pack_and_downloads_png(app_server, page, request
 
     hosts = {urlparse(u).hostname for u in requests_seen if u.startswith("http")}
     assert hosts <= {"127.0.0.1"}, hosts
+
+
+def test_a_week_typed_and_downloaded_at_once_gives_that_weeks_file(app_server, page):
+    """Type a day into the week field and click PNG straight away, without leaving the field first: the file
+    is the typed week's (the field used to apply only when it lost focus, and the click got the old week)."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    login(page, app_server.url, "admin")
+    page.get_by_role("link", name="周报（会议模式）").click()
+    wait_for_app(page)
+    page.locator(".wk-page").wait_for(timeout=60_000)
+    assert page.get_by_text("2019-W52").first.is_visible()
+    # The field is year / month / day segments; typing fills one after the other.
+    page.get_by_role("spinbutton", name="year, 周次（选择该周任意一天）").click()
+    page.keyboard.type("20191113")
+    assert page.get_by_role("spinbutton", name="day, 周次（选择该周任意一天）").inner_text() == "13"
+    with page.expect_download(timeout=90_000) as info:
+        page.get_by_role("button", name="下载 PNG（1920×1080）").click()
+    assert info.value.suggested_filename == "weekly-2019-W46.png"
+    wait_for_app(page)
+    assert "week=2019-W46" in page.url
+    screenshot(page, "weekly-typed-week")
+    # The second format, with the page settled, is that week's too.
+    with page.expect_download(timeout=90_000) as info:
+        page.get_by_role("button", name="下载 Excel 附表").click()
+    assert info.value.suggested_filename == "weekly-2019-W46.xlsx"

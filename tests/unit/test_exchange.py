@@ -90,6 +90,7 @@ def test_template_has_every_sheet_with_headers_lists_and_instructions(tmp_path):
     workbook.save(workbook.build(), path)
     wb = load_workbook(path)
     assert wb.sheetnames[0] == "说明"
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+", name) for name in wb.sheetnames)  # every sheet name Chinese
     assert set(MAIN_SHEETS) <= set(wb.sheetnames)
     assert "全部或全不" in "\n".join(str(c.value) for c in wb["说明"]["A"] if c.value)
     for sheet in SHEETS:

@@ -4,6 +4,7 @@ inert, empty weeks say so, photo pairs and 红黑榜 follow their stated rules."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -104,15 +105,16 @@ def test_xlsx_rows_match_the_database(demo_engine):
         data = xlsx.workbook_bytes(s, pack.period)
     k = pack.figures
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["inspections", "problems", "overdue"]
+    assert wb.sheetnames == ["本周督查", "本周问题", "逾期清单"]
     counts = {ws.title: ws.max_row - 1 for ws in wb.worksheets}
-    assert counts == {"inspections": k["inspections"], "problems": k["findings"], "overdue": k["findings_overdue"]}
+    assert counts == {"本周督查": k["inspections"], "本周问题": k["findings"], "逾期清单": k["findings_overdue"]}
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert all(ws.column_dimensions[c].width >= 10 for c in "ABC")
-    assert [c.value for c in wb["problems"][1]][:3] == ["问题编号", "发现时间", "工地"]
-    assert wb["overdue"]["J1"].value == "逾期天数"
-    days = [r[9].value for r in wb["overdue"].iter_rows(min_row=2)]
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+", name) for name in wb.sheetnames)  # no English sheet name
+    assert [c.value for c in wb["本周问题"][1]][:3] == ["问题编号", "发现时间", "工地"]
+    assert wb["逾期清单"]["J1"].value == "逾期天数"
+    days = [r[9].value for r in wb["逾期清单"].iter_rows(min_row=2)]
     assert days == sorted(days, reverse=True) and min(days) >= 1
 
 
