@@ -42,8 +42,9 @@ tab_records, tab_users, tab_history = st.tabs(["台账记录", "用户账号", "
 
 # --------------------------------------------------------------------------- records
 with tab_records:
-    entity = st.selectbox("记录类型", list(records.SPECS), format_func=lambda e: records.SPECS[e].label,
-                          key="records.kind")
+    kinds = list(records.SPECS)
+    entity = st.selectbox("记录类型", kinds, index=kinds.index(records.DEFAULT_ENTITY),
+                          format_func=lambda e: records.SPECS[e].label, key="records.kind")
     spec = records.SPECS[entity]
     search = st.text_input("搜索", key="records.search", placeholder="输入名称、标题等关键字")
     table = ui.load_listing(entity, search)
@@ -52,13 +53,15 @@ with tab_records:
     st.caption(f"显示 {len(table)} 条（最多 200 条，可用搜索缩小范围）")
 
     titles = dict(zip(table["id"], table.iloc[:, 2].astype(str), strict=True)) if len(table) else {}
-    pick_key = f"records.pick.{entity}"
+    # The picker's key carries its labels: after a rename it is a new widget, so the browser shows the new
+    # name (a kept widget keeps its old label), and the record picked stays picked (ui.pick_key).
     pending = st.session_state.pop("records.pending_pick", None)
     if pending is not None:
-        st.session_state[pick_key] = pending
         titles.setdefault(pending, "")
+    pick_key = ui.pick_key(entity, titles, pending)
     picked = st.selectbox("新建，或选择要修改的记录", [0, *titles], key=pick_key,
                           format_func=lambda i: "＋ 新建记录" if i == 0 else f"#{i} {titles.get(i, '')}")
+    st.session_state[f"records.picked.{entity}"] = picked
 
     def _load_record() -> tuple[int, dict]:
         values = records.load_for_edit(entity, picked) if picked else {}

@@ -346,6 +346,8 @@ SPECS: dict[str, EntitySpec] = {
     )
 }
 
+DEFAULT_ENTITY = "site"  # the kind the secretariat edits most: the records page opens on it
+
 REF_MODELS = {"street": Street, "group": InspectionGroup, "room": ConsultationRoom, "member": Member}
 REF_LABELS = {"street": "街道", "group": "督查组", "room": "协商议事室", "member": "委员"}
 

@@ -7,6 +7,7 @@ through HTML, so markup typed into a record stays text.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -45,6 +46,17 @@ def _options(url: str, ref: str) -> list[tuple[int, str]]:
 
 def load_options(ref: str) -> dict[int, str]:
     return dict(_options(_url(), ref))
+
+
+def pick_key(entity: str, titles: dict[int, str], pending: int | None = None) -> str:
+    """The record picker's widget key for these labels, with the record picked before (or ``pending``, a
+    record just created) carried over when the labels change."""
+    sig = hashlib.sha256(repr(sorted(titles.items())).encode()).hexdigest()[:10]
+    key = f"records.pick.{entity}.{sig}"
+    previous = pending if pending is not None else st.session_state.get(f"records.picked.{entity}")
+    if (pending is not None or key not in st.session_state) and previous in (0, *titles):
+        st.session_state[key] = previous
+    return key
 
 
 def load_history(entity: str, entity_id: int) -> pd.DataFrame:

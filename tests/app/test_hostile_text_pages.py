@@ -24,7 +24,7 @@ from gangwen_dash.models import User
 from gangwen_dash.services.base import actor_for
 from gangwen_dash.ui.usertext import WORD_JOINER, md
 from tests.support import hostile
-from tests.support.apptest import app_test
+from tests.support.apptest import app_test, record_picker
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -168,7 +168,7 @@ def test_stale_edit_message_quoting_user_values_is_escaped(stored, demo_url):
     admin = _actor(demo_url, "admin")
     at = _open("pages/records.py", admin)
     at.selectbox(key="records.kind").set_value("group").run()
-    at.selectbox(key="records.pick.group").set_value(stored.group_id).run()
+    record_picker(at).set_value(stored.group_id).run()
     with read_session(get_engine(demo_url)) as s:
         from gangwen_dash.models import InspectionGroup
 

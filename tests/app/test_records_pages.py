@@ -10,7 +10,7 @@ from gangwen_dash.db import read_session
 from gangwen_dash.models import AuditLog, Site, Street, User
 from gangwen_dash.services import records, users
 from gangwen_dash.ui.navigation import pages_for
-from tests.support.apptest import app_test
+from tests.support.apptest import app_test, record_picker
 from tests.unit.test_exchange import TODAY, good_rows, to_bytes
 from tests.unit.test_inspection_service import actor
 
@@ -54,7 +54,7 @@ def test_edit_a_site_and_a_stale_edit_says_what_changed(demo_engine):
     at = _open(demo_engine, "admin", "pages/records.py")
     assert not at.exception
     at.selectbox(key="records.kind").set_value("site").run()
-    at.selectbox(key="records.pick.site").set_value(site_id).run()
+    record_picker(at).set_value(site_id).run()
     assert not at.exception
     opened = records.load_for_edit("site", site_id, engine=demo_engine)
     old_address = opened["address"]
