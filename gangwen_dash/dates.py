@@ -101,7 +101,7 @@ def _day(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise DateFormatError(f"“{text}”不是有效的日期（{y} 年没有 {m} 月 {d} 日）") from None
+        raise DateFormatError(f"无法识别的日期“{text}”：{y} 年没有 {m} 月 {d} 日") from None
 
 
 def parse_datetime(value, *, year: int | None = None) -> datetime:

@@ -77,14 +77,27 @@ def show_report(report, *, check_key: str) -> bool:
     return report.ok
 
 
-def commit(run) -> None:
+def check_then_import(check_id, check_label: str, prefix: str, run, *, disabled: bool = False) -> None:
+    """A dry run on the first button; its report; then the import itself, refused if a record it would
+    update changed since the check (``expected``: the versions the check saw)."""
+    if st.button(check_label, key=f"{prefix}.check", type="primary", disabled=disabled):
+        try:
+            st.session_state["exchange.checked"] = (check_id, run(dry_run=True))
+        except ServiceError as exc:
+            st.error(md(exc))
+            st.stop()
+    checked = st.session_state.get("exchange.checked")
+    if not (checked and checked[0] == check_id and show_report(checked[1], check_key=f"{prefix}.report")):
+        return
+    if not st.button("确认导入", key=f"{prefix}.commit", type="primary"):
+        return
     try:
-        final = run()
+        final = run(expected=checked[1].versions)
     except ServiceError as exc:
         st.error(md(exc))
         st.stop()
     if final.errors:  # the data changed between the check and now
-        st.session_state["exchange.checked"] = (st.session_state["exchange.checked"][0], final)
+        st.session_state["exchange.checked"] = (check_id, final)
         st.rerun()
     clear_read_caches()
     st.session_state.pop("exchange.checked", None)
@@ -97,17 +110,8 @@ if importer.is_template(data):
         for name, (frame, total) in ui.preview(data).items():
             st.markdown(f"**{name}**（共 {total} 行）")
             st.dataframe(frame, hide_index=True, width="stretch")
-    if st.button("检查文件（试导入）", key="exchange.check", type="primary"):
-        try:
-            report = importer.import_workbook(actor, data, dry_run=True, filename=upload.name)
-        except ServiceError as exc:
-            st.error(md(exc))
-            st.stop()
-        st.session_state["exchange.checked"] = (digest, report)
-    checked = st.session_state.get("exchange.checked")
-    ok = checked and checked[0] == digest and show_report(checked[1], check_key="exchange.template_report")
-    if ok and st.button("确认导入", key="exchange.commit", type="primary"):
-        commit(lambda: importer.import_workbook(actor, data, filename=upload.name, expected=checked[1].versions))
+    check_then_import(digest, "检查文件（试导入）", "exchange", lambda **kw: importer.import_workbook(
+        actor, data, filename=upload.name, **kw))
     st.stop()
 
 # ---------------------------------------------------------------- a ledger in the secretariat's own layout
@@ -147,17 +151,7 @@ for problem in chosen.problems():
     st.warning(md(problem))
 
 st.markdown("**第 3 步：预览并导入**")
-check_id = (digest, sheet, int(header_row), repr(chosen))
-if st.button("检查并预览", key="exchange.ledger_check", type="primary", disabled=bool(chosen.problems())):
-    try:
-        report = importer.import_ledger(actor, data, chosen, sheet=sheet, header_row=int(header_row), dry_run=True,
-                                        filename=upload.name)
-    except ServiceError as exc:
-        st.error(md(exc))
-        st.stop()
-    st.session_state["exchange.checked"] = (check_id, report)
-checked = st.session_state.get("exchange.checked")
-ok = checked and checked[0] == check_id and show_report(checked[1], check_key="exchange.ledger_report")
-if ok and st.button("确认导入", key="exchange.ledger_commit", type="primary"):
-    commit(lambda: importer.import_ledger(actor, data, chosen, sheet=sheet, header_row=int(header_row),
-                                          filename=upload.name, expected=checked[1].versions))
+check_then_import((digest, sheet, int(header_row), repr(chosen)), "检查并预览", "exchange.ledger",
+                  lambda **kw: importer.import_ledger(actor, data, chosen, sheet=sheet, header_row=int(header_row),
+                                                      filename=upload.name, **kw),
+                  disabled=bool(chosen.problems()))

@@ -106,7 +106,7 @@ class ImportReport:
             text += f"；{verb}更新 {n_updated} 条（{shown}{more}）"
         skipped = sum(self.skipped.values())
         if skipped:
-            text += f"；已存在且未变化而跳过 {skipped} 条"
+            text += f"；已存在而跳过 {skipped} 条（内容没有变化）"
         if self.located:
             text += f"；{len(self.located)} 个工地没有坐标，暂按所属街道中心定位并标记“位置待核”"
         if self.dry_run:
