@@ -137,6 +137,15 @@ def fixed_choices(col) -> list[str]:
 
 
 NOT_IMPORTED = "（不导入）"
+PER_ROW = 4
+
+
+def _grid(n: int) -> list:
+    """``n`` cells in rows of PER_ROW columns (on a phone the cells stack in file order)."""
+    cells: list = []
+    for _ in range(0, n, PER_ROW):
+        cells.extend(st.columns(PER_ROW))
+    return cells[:n]
 
 
 def draw_mapping(table: ledger.LedgerSheet, offered: mapping.Mapping, prefix: str) -> mapping.Mapping:
@@ -146,10 +155,9 @@ def draw_mapping(table: ledger.LedgerSheet, offered: mapping.Mapping, prefix: st
     ours = {c.key: c.header for c in mapping.columns(target)}
     options = ["", *ours]
     chosen: dict[str, str] = {}
-    cols = st.columns(4)
-    for i, header in enumerate(table.headers):
+    for i, (cell, header) in enumerate(zip(_grid(len(table.headers)), table.headers, strict=True)):
         key = offered.columns.get(header, "")
-        with cols[i % 4]:
+        with cell:
             chosen[header] = st.selectbox(
                 md(header), options, index=options.index(key) if key in options else 0, key=f"{prefix}.col.{i}",
                 format_func=lambda k: ours.get(k, NOT_IMPORTED), help=f"示例：{md(sample(table, header)) or '（空）'}")
@@ -159,11 +167,10 @@ def draw_mapping(table: ledger.LedgerSheet, offered: mapping.Mapping, prefix: st
                and (c in mapping.needs_value(target) or c.key in ("street", "kind") or c.key in offered.fixed)]
     if lacking:
         st.markdown("**文件中没有的列：取统一值**")
-        cols = st.columns(4)
-        for i, col in enumerate(lacking):
+        for cell, col in zip(_grid(len(lacking)), lacking, strict=True):
             values = ["", *fixed_choices(col)]
             current = offered.fixed.get(col.key, "")
-            with cols[i % 4]:
+            with cell:
                 fixed[col.key] = st.selectbox(
                     col.header + ("" if col in mapping.needs_value(target) else "（选填）"), values,
                     index=values.index(current) if current in values else 0, key=f"{prefix}.fixed.{col.key}",
