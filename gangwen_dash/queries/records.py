@@ -38,7 +38,8 @@ def _columns(entity: str):
                 Member.id, [(InspectionGroup, InspectionGroup.id == Member.group_id)])
     if entity == "site":
         return ([Site.id, Site.version, Site.name, Street.name, Site.address, Site.lat, Site.lon, Site.builder,
-                 Site.status], ["工地名称", "所属街道", "地址", "纬度", "经度", "建设单位", "状态"],
+                 Site.status, Site.location_unverified],
+                ["工地名称", "所属街道", "地址", "纬度", "经度", "建设单位", "状态", "位置待核"],
                 [Site.name, Site.address, Site.builder], Site.id, [(Street, Street.id == Site.street_id)])
     if entity == "room":
         return ([ConsultationRoom.id, ConsultationRoom.version, ConsultationRoom.name, Street.name,

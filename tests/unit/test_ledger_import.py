@@ -229,3 +229,22 @@ def test_cli_imports_a_ledger_with_map_and_set_and_refuses_bad_names(known, tmp_
     assert err.strip().count("\n") == 0 and "文件中没有名为“无此列”的列" in err and "Traceback" not in err
     assert main(["import", str(path), "--map", "备注=无此项"]) == 2
     assert "没有名为“无此项”的列" in capsys.readouterr().err
+
+
+def test_placing_a_flagged_site_clears_位置待核(known):
+    from gangwen_dash.services import records
+
+    data = write_ledger()
+    assert importer.import_ledger(ADMIN, data, chosen(data), sheet=SHEET, today=TODAY, engine=known).written
+    with read_session(known) as s:
+        site_id = s.execute(select(Site.id).where(Site.location_unverified)).scalar_one()
+    opened = records.load_for_edit("site", site_id, engine=known)
+    form = {f.name: opened[f.name] for f in records.spec("site").fields}
+    records.update(ADMIN, "site", site_id, form | {"address": "秦灶路1号"}, opened["version"], engine=known)
+    with read_session(known) as s:
+        assert s.get(Site, site_id).location_unverified  # an address alone does not place it
+    records.update(ADMIN, "site", site_id, form | {"lat": 32.071, "lon": 120.893}, opened["version"] + 1,
+                   engine=known)
+    with read_session(known) as s:
+        site = s.get(Site, site_id)
+        assert (site.lat, site.lon, site.location_unverified) == (32.071, 120.893, False)
