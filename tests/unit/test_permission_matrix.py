@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 import gangwen_dash.services as services_pkg
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.exchange import exporter, importer, workbook
+from gangwen_dash.exchange.mapping import Mapping
 from gangwen_dash.models import AuditLog, Draft, Finding, Inspection, InspectionGroup, Member, Street, User
 from gangwen_dash.services import auth, drafts, findings, records, sessions, sites, users, weekly_notes
 from gangwen_dash.services.base import PermissionDenied
@@ -152,8 +153,38 @@ SERVICES = [
       for entity in records.SPECS],
     ("data.import", "importer.import_workbook",
      lambda a, e: _ok(importer.import_workbook(a, _import_file(), engine=e))),
+    ("data.import", "importer.import_ledger",
+     lambda a, e: _ok(importer.import_ledger(a, _ledger_file(), Mapping("社情民意", {
+         "标题": "title", "收集人": "collector", "日期": "submitted_on", "状态": "status"}), sheet="台账", engine=e))),
+    ("data.import", "findings.correct_from_import", lambda a, e: _in_session(e, lambda s: findings.correct_from_import(
+        s, a, (fid := _finding(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid)))),
     ("data.export", "exporter.export", lambda a, e: exporter.export(a, BytesIO(), engine=e)),
 ]
+
+
+def _ledger_file() -> bytes:
+    """A ledger of the office's own layout (a title row, its own headers) with one opinion item."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(["2019年社情民意台账"])
+    ws.append(["标题", "收集人", "日期", "状态"])
+    ws.append([f"社情民意{_uid()}", "民意监督员01", "2019.06.01", "收集"])
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _in_session(engine, call):
+    with write_session(engine) as s:
+        return call(s)
+
+
+def _finding_version(engine, fid: int) -> int:
+    with read_session(engine) as s:
+        return s.get(Finding, fid).version
 
 
 def _version(engine, uid):

@@ -98,7 +98,7 @@ def test_report_w46_writes_three_valid_files(demo_url, tmp_path):
     if k["inspections"] == 0 and k["findings"] == 0:
         assert "本周无督查记录" in text
     assert xlsx_counts(tmp_path / "r" / "weekly-2019-W46.xlsx") == {
-        "inspections": k["inspections"], "problems": k["findings"], "overdue": k["findings_overdue"]}
+        "本周督查": k["inspections"], "本周问题": k["findings"], "逾期清单": k["findings_overdue"]}
 
 
 @pytest.mark.timeout(300)
@@ -117,7 +117,7 @@ def test_week_with_data_matches_kpis_and_is_deterministic(demo_url, tmp_path):
         assert f"逾期未整改问题{k['findings_overdue']}个" in text
         assert f"共{k['findings_overdue']}个" in text  # the overdue list's heading
         assert xlsx_counts(folder / "weekly-2019-W49.xlsx") == {
-            "inspections": k["inspections"], "problems": k["findings"], "overdue": k["findings_overdue"]}
+            "本周督查": k["inspections"], "本周问题": k["findings"], "逾期清单": k["findings_overdue"]}
         texts.append(text)
         cells.append(values(folder / "weekly-2019-W49.xlsx"))
     assert texts[0] == texts[1]
