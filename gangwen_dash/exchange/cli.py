@@ -52,12 +52,14 @@ def _import_ledger(args, data: bytes, filename: str):
     from gangwen_dash.db import read_session
     from gangwen_dash.exchange import importer, ledger, mapping
 
+    year = _whole_number(args.year, "--year", 1900, 2100)
+    header_row = _whole_number(args.header_row, "--header-row", 1, ledger.MAX_ROWS)
     try:
         wb = ledger.open_book(data)
         names = ledger.sheet_names(wb)
         sheet = args.sheet or max(names, key=lambda n: mapping.known_header_count(
             ledger.read_sheet(wb, n).headers))
-        table = ledger.read_sheet(wb, sheet, args.header_row)
+        table = ledger.read_sheet(wb, sheet, header_row)
     except ledger.LedgerError as exc:
         raise CliError(str(exc)) from None
     if args.target and args.target not in mapping.TARGETS:
@@ -68,7 +70,7 @@ def _import_ledger(args, data: bytes, filename: str):
         chosen = mapping.apply_overrides(chosen, table.headers, args.map or [], args.set or [])
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    chosen.year = args.year or chosen.year
+    chosen.year = year or chosen.year
     print(f"工作表“{sheet}”，表头在第 {table.header_row} 行，导入为“{chosen.target}”"
           + ("（沿用上次保存的列对应）" if remembered else ""))
     for header, key in chosen.columns.items():
@@ -76,7 +78,7 @@ def _import_ledger(args, data: bytes, filename: str):
         print(f"  {header} → {ours}")
     for key, value in chosen.fixed.items():
         print(f"  统一值：{mapping.column(chosen.target, key).header} = {value}")
-    return importer.import_ledger(CLI_ACTOR, data, chosen, sheet=sheet, header_row=args.header_row,
+    return importer.import_ledger(CLI_ACTOR, data, chosen, sheet=sheet, header_row=header_row,
                                   dry_run=args.dry_run, filename=filename)
 
 
@@ -88,6 +90,16 @@ def cmd_export(args) -> int:
     counts = export(CLI_ACTOR, Path(args.file))
     print(f"已导出到 {args.file}：" + "，".join(f"{k} {v} 条" for k, v in counts.items()))
     return 0
+
+
+def _whole_number(text: str | None, option: str, low: int, high: int) -> int | None:
+    from gangwen_dash.cli import CliError
+
+    if text is None:
+        return None
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise CliError(f"{option} 应为 {low}–{high} 之间的整数，实际为“{text}”")
+    return int(text)
 
 
 def _targets() -> tuple[str, ...]:
@@ -107,8 +119,8 @@ def register(sub) -> None:
     p.add_argument("--map", action="append", metavar="文件列=系统列",
                    help="列对应，如 '日期=督查时间'；'备注=' 表示不导入该列；可重复")
     p.add_argument("--set", action="append", metavar="系统列=值", help="文件中没有的列取统一值，如 '督查组=第一督查组'")
-    p.add_argument("--year", type=int, help="“11月14日”这类不带年份的日期所属的年份（默认取表头上方标题中的年份）")
-    p.add_argument("--header-row", type=int, help="表头所在行（默认自动识别）")
+    p.add_argument("--year", help="“11月14日”这类不带年份的日期所属的年份（默认取表头上方标题中的年份）")
+    p.add_argument("--header-row", help="表头所在行（默认自动识别）")
     p.add_argument("--target", help="导入为哪类记录：" + "、".join(_targets()) + "（默认按表头判断）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告（含将更新的字段：旧 → 新），不写入")
     p.set_defaults(func=cmd_import)

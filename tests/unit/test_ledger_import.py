@@ -229,6 +229,8 @@ def test_cli_imports_a_ledger_with_map_and_set_and_refuses_bad_names(known, tmp_
     assert err.strip().count("\n") == 0 and "文件中没有名为“无此列”的列" in err and "Traceback" not in err
     assert main(["import", str(path), "--map", "备注=无此项"]) == 2
     assert "没有名为“无此项”的列" in capsys.readouterr().err
+    assert main(["import", str(path), "--year", "abc"]) == 2
+    assert "--year 应为 1900–2100 之间的整数" in capsys.readouterr().err
 
 
 def test_placing_a_flagged_site_clears_位置待核(known):
