@@ -71,9 +71,13 @@ def show_report(report, *, check_key: str) -> bool:
         if report.changes:
             st.markdown(f"**将更新 {len(report.changes)} 条**（字段：旧 → 新）")
             st.dataframe(ui.change_table(report), hide_index=True, width="stretch")
-    if report.preview:
+    tables = ui.preview_tables(report)
+    if tables:
         st.markdown("**前几行导入后的样子**（“处理”：新增 / 更新 / 不变 / 有错）")
-        st.dataframe(ui.preview_table(report), hide_index=True, width="stretch", key=f"{check_key}.preview")
+    for i, (sheet, frame) in enumerate(tables.items()):
+        if len(tables) > 1:
+            st.caption(f"“{md(sheet)}”表")
+        st.dataframe(frame, hide_index=True, width="stretch", key=f"{check_key}.preview.{i}")
     return report.ok
 
 

@@ -105,12 +105,17 @@ def change_table(report: ImportReport) -> pd.DataFrame:
     return pd.DataFrame([(c.row, c.record, c.text()) for c in report.changes], columns=["行", "记录", "字段：旧 → 新"])
 
 
-def preview_table(report: ImportReport) -> pd.DataFrame:
-    """The first rows as they will be stored, what happens to each, and every problem of the row."""
-    rows = [{"行": p.row, "处理": p.action, **p.values, "问题": "；".join(p.problems)} for p in report.preview]
-    frame = pd.DataFrame(rows)
-    empty = [c for c in frame.columns if c not in ("行", "处理", "问题") and (frame[c] == EMPTY).all()]
-    return frame.drop(columns=empty)  # columns the file does not fill
+def preview_tables(report: ImportReport) -> dict[str, pd.DataFrame]:
+    """Per sheet, the first rows as they will be stored, what happens to each, and every problem of the row
+    (columns the file does not fill are left out)."""
+    out: dict[str, pd.DataFrame] = {}
+    for sheet in dict.fromkeys(p.sheet for p in report.preview):
+        rows = [{"行": p.row, "处理": p.action, **p.values, "问题": "；".join(p.problems)}
+                for p in report.preview if p.sheet == sheet]
+        frame = pd.DataFrame(rows)
+        empty = [c for c in frame.columns if c not in ("行", "处理", "问题") and (frame[c] == EMPTY).all()]
+        out[sheet] = frame.drop(columns=empty)
+    return out
 
 
 @st.cache_data(ttl=120, max_entries=4, show_spinner=False)
