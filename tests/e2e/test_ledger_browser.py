@@ -93,6 +93,8 @@ def test_secretariat_maps_previews_and_imports_its_own_ledger(app_server, page, 
     page.get_by_role("button", name="确认导入").click()
     wait_for_app(page)
     page.get_by_text("已新增：问题 2 条").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text("已沿用上次导入同样表头时保存的对应").wait_for(timeout=30_000)  # remembered for next time
     screenshot(page, "ledger-imported")
     assert _count(app_server.db_url, "浏览器导入") == 2
     engine = get_engine(app_server.db_url)
