@@ -40,12 +40,14 @@ with right:
                            key="exchange.export_download", icon=":material/download:")
 
 unverified = ui.load_unverified_sites()
-if len(unverified):
-    with st.expander(f"位置待核的工地（{len(unverified)} 个）：导入时没有坐标，暂按所属街道中心定位", expanded=False):
-        st.caption("请在“记录管理 → 工地”中填写准确的纬度、经度；保存后即不再列出。")
-        st.dataframe(unverified.rename(columns={"id": "编号", "name": "工地名称", "street": "所属街道", "lat": "纬度",
-                                                "lon": "经度", "created_at": "登记时间"}),
-                     hide_index=True, width="stretch")
+if len(unverified):  # a to-do for the secretariat: shown until every imported site has its real place
+    st.subheader(f"位置待核的工地（{len(unverified)} 个）")
+    st.caption("导入时没有坐标，暂按所属街道中心定位。请在地图上点出工地的位置并保存（或在“记录管理 → 工地”中填写"
+               "纬度、经度）；保存后即不再列出。")
+    st.dataframe(unverified.rename(columns={"id": "编号", "name": "工地名称", "street": "所属街道", "lat": "纬度",
+                                            "lon": "经度", "created_at": "登记时间"}),
+                 hide_index=True, width="stretch")
+    ui.place_unverified_site(actor, unverified)
 
 st.divider()
 st.subheader("导入台账")

@@ -181,3 +181,47 @@ def draw_mapping(table: ledger.LedgerSheet, offered: mapping.Mapping, prefix: st
                     index=values.index(current) if current in values else 0, key=f"{prefix}.fixed.{col.key}",
                     format_func=lambda v: v or "（请选择）")
     return mapping.Mapping(target, chosen, {k: v for k, v in fixed.items() if v})
+
+
+def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
+    """Pick a 位置待核 site, tap its place on the map, save: through ``records.update`` (version check,
+    audit row), which clears the flag once the coordinates move."""
+    from streamlit_folium import st_folium
+
+    from gangwen_dash import maps
+    from gangwen_dash.pickmap import build_pick_map, click_to_wgs
+    from gangwen_dash.services import records
+    from gangwen_dash.services.base import ServiceError
+    from gangwen_dash.ui.loaders import clear_read_caches
+    from gangwen_dash.ui.maps import asset_base_url, map_tiles
+
+    names = dict(zip(unverified["id"], unverified["name"], strict=True))
+    site_id = st.selectbox("在地图上放置", list(names), format_func=lambda i: f"#{i} {names[i]}",
+                           key="exchange.place_site")
+    row = unverified[unverified["id"] == site_id].iloc[0]
+    point_key = f"exchange.place_point.{site_id}"
+    point = st.session_state.get(point_key, (float(row["lat"]), float(row["lon"])))
+    tiles, warning = map_tiles()
+    if warning:
+        st.caption(warning)
+    picked = st_folium(build_pick_map(point, tiles, maps.Assets.served(asset_base_url()), zoom=15),
+                       key=f"exchange.place_map.{site_id}", height=320, returned_objects=["last_clicked"],
+                       use_container_width=True)
+    clicked = click_to_wgs((picked or {}).get("last_clicked"), tiles)
+    if clicked and clicked != st.session_state.get(point_key):
+        st.session_state[point_key] = clicked
+        st.rerun()
+    st.caption(f"在地图上点一下工地的位置；当前：{point[0]:.6f}, {point[1]:.6f}（WGS-84）")
+    if st.button("保存此位置", key="exchange.place_save", disabled=point_key not in st.session_state):
+        try:
+            opened = records.load_for_edit("site", site_id)
+            form = {f.name: opened[f.name] for f in records.spec("site").fields}
+            records.update(actor, "site", site_id, form | {"lat": point[0], "lon": point[1]}, opened["version"],
+                           original=opened)
+        except ServiceError as exc:
+            st.error(md(exc))
+            return
+        clear_read_caches()
+        st.session_state.pop(point_key, None)
+        st.session_state["exchange.notice"] = f"已保存工地“{names[site_id]}”的位置，不再标记位置待核"
+        st.rerun()

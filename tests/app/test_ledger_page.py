@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from gangwen_dash.db import read_session, write_session
-from gangwen_dash.models import Finding, User
+from gangwen_dash.models import Finding, Site, User
 from gangwen_dash.passwords import hash_password
 from tests.support.apptest import app_test
 from tests.support.factory import Factory
@@ -65,3 +65,29 @@ def test_ledger_mapping_preview_import_and_update(engine):
     with read_session(engine) as s:
         due = s.execute(select(Finding.due_date).where(Finding.description == "裸土未覆盖防尘网")).scalar_one()
     assert due == date(2019, 11, 28)
+
+
+def test_a_site_placed_on_the_map_is_no_longer_listed(engine):
+    with write_session(engine) as s:
+        f = Factory(s)
+        street = f.street("秦灶街道", 32.065, 120.889)
+        site = f.site(street, "秦灶新城安置房三期", 32.065, 120.889)
+        site.location_unverified = True
+        site_id = site.id
+        s.add(User(username="admin", password_hash=hash_password("x" * 12), role="secretariat",
+                   must_change_password=False))
+    at = app_test("pages/data_exchange.py")
+    at.session_state["auth.actor"] = actor(engine, "admin")
+    at.run()
+    assert any(h.value.startswith("位置待核的工地（1 个）") for h in at.subheader)
+    save = next(b for b in at.button if b.label == "保存此位置")
+    assert save.disabled  # nothing tapped yet
+    at.session_state[f"exchange.place_point.{site_id}"] = (32.0712, 120.8931)  # what a tap on the map sets
+    at.run()
+    next(b for b in at.button if b.label == "保存此位置").click().run()
+    assert not at.exception
+    assert any("不再标记位置待核" in s.value for s in at.success)
+    assert not any(h.value.startswith("位置待核的工地") for h in at.subheader)
+    with read_session(engine) as s:
+        placed = s.get(Site, site_id)
+        assert (placed.lat, placed.lon, placed.location_unverified) == (32.0712, 120.8931, False)
