@@ -13,7 +13,7 @@ from gangwen_dash.passwords import hash_password
 from tests.support.apptest import app_test
 from tests.support.factory import Factory
 from tests.unit.test_inspection_service import actor
-from tests.unit.test_ledger_import import ROWS, SHEET, write_ledger
+from tests.unit.test_ledger_import import ROWS, SHEET, seed_known, write_ledger
 
 
 def _button(at, label: str):
@@ -27,11 +27,7 @@ def _upload(at, name: str, data: bytes):
 
 def test_ledger_mapping_preview_import_and_update(engine):
     with write_session(engine) as s:
-        f = Factory(s)
-        tangzha = f.street("唐闸镇街道", 32.062, 120.824)
-        f.street("秦灶街道", 32.065, 120.889)
-        f.group("第一督查组")
-        f.site(tangzha, "唐闸锦园住宅项目", 32.06, 120.82)
+        seed_known(s)
         s.add(User(username="admin", password_hash=hash_password("x" * 12), role="secretariat",
                    must_change_password=False))
     at = app_test("pages/data_exchange.py")

@@ -54,14 +54,19 @@ def write_ledger(rows=ROWS, *, extra_sheet: bool = True) -> bytes:
     return buf.getvalue()
 
 
+def seed_known(session) -> None:
+    """What the system knows before the ledger: two streets, the group, one site (without the ledger's space)."""
+    f = Factory(session)
+    tangzha = f.street("唐闸镇街道", 32.062, 120.824)
+    f.street("秦灶街道", 32.065, 120.889)
+    f.group("第一督查组")
+    f.site(tangzha, "唐闸锦园住宅项目", 32.06, 120.82)
+
+
 @pytest.fixture
 def known(engine):
     with write_session(engine) as s:
-        f = Factory(s)
-        tangzha = f.street("唐闸镇街道", 32.062, 120.824)
-        f.street("秦灶街道", 32.065, 120.889)
-        f.group("第一督查组")
-        f.site(tangzha, "唐闸锦园住宅项目", 32.06, 120.82)
+        seed_known(s)
     return engine
 
 
