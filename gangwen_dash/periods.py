@@ -60,11 +60,6 @@ def custom(start: date, end: date) -> NamedPeriod:
     return NamedPeriod("custom", Period(start, end), f"{start.isoformat()}..{end.isoformat()}")
 
 
-def of_mode(mode: str, anchor: date) -> NamedPeriod:
-    """本周/本月/本年 around ``anchor`` (the latest day with data, not necessarily today)."""
-    return {"week": week_of, "month": month_of, "year": year_of}.get(mode, week_of)(anchor)
-
-
 def parse_token(token: str) -> NamedPeriod:
     """Parse the URL form; raises DateFormatError with a Chinese message."""
     text = (token or "").strip()
