@@ -21,7 +21,7 @@ from gangwen_dash.models import AuditLog, Finding, Site, User, WeeklyNote
 from gangwen_dash.services import findings, records, users, weekly_notes
 from gangwen_dash.services.base import StaleEdit
 from gangwen_dash.services.inspections import record_inspection
-from tests.unit.test_inspection_service import NOW, actor, command
+from tests.support.inspections import NOW, actor, command
 
 
 def _race(monkeypatch, module, save_a, save_b):

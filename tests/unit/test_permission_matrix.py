@@ -28,7 +28,7 @@ from gangwen_dash.services.base import PermissionDenied
 from gangwen_dash.services.inspections import record_inspection
 from gangwen_dash.services.permissions import MATRIX
 from tests.support import images
-from tests.unit.test_inspection_service import NOW, actor, command
+from tests.support.inspections import NOW, actor, command
 
 ROLE_USERS = {"chair": "chair", "inspector": "inspector1", "group_leader": "leader1", "secretariat": "admin"}
 
