@@ -22,8 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gangwen_dash import domain
-from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_NAME
+from gangwen_dash import domain, geo
 from gangwen_dash.db import write_session
 from gangwen_dash.models import (
     ConsultationRoom,
@@ -73,12 +72,8 @@ def _not_future(day: date | None, label: str, today: date) -> None:
 
 
 def _in_district(lat: float, lon: float) -> None:
-    b = DISTRICT_BBOX
-    if not (b["lat_min"] <= lat <= b["lat_max"]) or not (b["lon_min"] <= lon <= b["lon_max"]):
-        raise ValueError(
-            f"坐标（{lat}, {lon}）不在{DISTRICT_NAME}范围内（纬度 {b['lat_min']}–{b['lat_max']}，"
-            f"经度 {b['lon_min']}–{b['lon_max']}，WGS-84）"
-        )
+    if not geo.in_district(lat, lon):
+        raise ValueError(geo.outside_district_message(lat, lon))
 
 
 class Command(BaseModel):
