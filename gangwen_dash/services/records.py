@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -66,6 +74,17 @@ def Text(label: str, max_len: int, *, required: bool = True):
     return Annotated[str, BeforeValidator(lambda v: _text(v, label, max_len, required=required))]
 
 
+def _choice(v: str, label: str, options: tuple[str, ...]) -> str:
+    if v not in options:
+        raise ValueError(f"{label}应为 {'/'.join(options)} 之一")
+    return v
+
+
+def Choice(label: str, options: tuple[str, ...]):
+    """One of ``options`` (a domain vocabulary), refused with "{label}应为 …之一"."""
+    return Annotated[str, AfterValidator(lambda v: _choice(v, label, options))]
+
+
 def _not_future(day: date | None, label: str, today: date) -> None:
     if day is not None and day > today:
         raise ValueError(f"{label} {day} 晚于今天，不能是将来的日期")
@@ -112,14 +131,7 @@ class SiteCmd(Command):
     lat: float
     lon: float
     builder: Text("建设单位", 120, required=False) = ""
-    status: str = "在建"
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.SITE_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.SITE_STATUSES)} 之一")
-        return v
+    status: Choice("状态", domain.SITE_STATUSES) = "在建"
 
     @model_validator(mode="after")
     def _coords(self):
@@ -130,18 +142,11 @@ class SiteCmd(Command):
 class RoomCmd(Command):
     name: Text("议事室名称", 120)
     street_id: int
-    kind: str
+    kind: Choice("类型", domain.ROOM_KINDS)
     lat: float
     lon: float
     established_on: date
     is_pilot: bool = False
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v):
-        if v not in domain.ROOM_KINDS:
-            raise ValueError(f"类型应为 {'/'.join(domain.ROOM_KINDS)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -153,16 +158,9 @@ class RoomCmd(Command):
 class ProjectCmd(Command):
     room_id: int
     title: Text("项目名称", 200)
-    status: str
+    status: Choice("状态", domain.PROJECT_STATUSES)
     raised_on: date
     solved_on: date | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.PROJECT_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.PROJECT_STATUSES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -182,7 +180,7 @@ class ProposalCmd(Command):
     title: Text("提案标题", 200)
     proposer: Text("提案人", 120)
     submitted_on: date
-    stage: str
+    stage: Choice("办理阶段", domain.PROPOSAL_STAGES)
     handling_unit: Text("承办单位", 60, required=False) = ""
     assigned_on: date | None = None
     replied_on: date | None = None
@@ -198,13 +196,6 @@ class ProposalCmd(Command):
     def _blank_none(cls, v):
         text = "" if v is None else str(v).strip()
         return text or None
-
-    @field_validator("stage")
-    @classmethod
-    def _stage(cls, v):
-        if v not in domain.PROPOSAL_STAGES:
-            raise ValueError(f"办理阶段应为 {'/'.join(domain.PROPOSAL_STAGES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -230,15 +221,8 @@ class OpinionCmd(Command):
     title: Text("标题", 200)
     collector: Text("收集人", 40)
     submitted_on: date
-    status: str
+    status: Choice("状态", domain.OPINION_STATUSES)
     instructed: bool = False
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.OPINION_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.OPINION_STATUSES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -248,16 +232,9 @@ class OpinionCmd(Command):
 
 class ActivityCmd(Command):
     title: Text("活动名称", 200)
-    kind: str
+    kind: Choice("类型", domain.ACTIVITY_KINDS)
     held_on: date
     member_ids: list[int] = []
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v):
-        if v not in domain.ACTIVITY_KINDS:
-            raise ValueError(f"类型应为 {'/'.join(domain.ACTIVITY_KINDS)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
