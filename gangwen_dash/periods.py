@@ -38,6 +38,12 @@ class NamedPeriod:
             return f"{p.start.year}年"
         return f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}"
 
+    def year_so_far(self) -> Period:
+        """The span a yearly line of work (livelihood projects, proposals) is read over: for a week or a month,
+        1 January to the period's end (a week alone holds almost none of them and would show zeros); a year
+        or a custom range as chosen."""
+        return self.period.year_to_date() if self.mode in ("week", "month") else self.period
+
 
 def week_of(day: date) -> NamedPeriod:
     monday = day - timedelta(days=day.weekday())
