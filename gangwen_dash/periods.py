@@ -44,6 +44,13 @@ class NamedPeriod:
         or a custom range as chosen."""
         return self.period.year_to_date() if self.mode in ("week", "month") else self.period
 
+    def year_so_far_label(self) -> str:
+        """What ``year_so_far`` counts, for a page caption."""
+        scope = self.year_so_far()
+        if scope == self.period:
+            return "本时期"
+        return f"{scope.start:%Y年%m月%d日}至{scope.end:%m月%d日}（本期所在年份累计）"
+
 
 def week_of(day: date) -> NamedPeriod:
     monday = day - timedelta(days=day.weekday())

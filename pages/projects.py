@@ -15,9 +15,8 @@ st.title("项目进展")
 fs = filter_bar()
 scope = fs.named.year_so_far()
 data = load_projects(scope, fs.street_id)
-counted = ("本时期" if scope == fs.period else
-           f"{scope.start:%Y年%m月%d日}至{scope.end:%m月%d日}（本期所在年份累计）")
-st.caption(f"{fs.caption()} · 民生项目按提出日期、提案按提交日期计入{counted}；督查组筛选不适用于本页")
+st.caption(f"{fs.caption()} · 民生项目按提出日期、提案按提交日期计入{fs.named.year_so_far_label()}；"
+           "督查组筛选不适用于本页")
 
 status = dict(zip(data["status"]["status"], data["status"]["projects"], strict=True))
 total = sum(status.values())

@@ -110,6 +110,17 @@ def test_activities_page_2019(demo_url):
     assert members["activities"].sum() == expected["activities"].sum() > 0
 
 
+def test_activities_page_in_a_month_counts_the_year_so_far(demo_url):
+    so_far = Period(date(2019, 1, 1), date(2019, 6, 30))
+    with read_session() as s:
+        expected = int(activities.by_kind(s, so_far)["activities"].sum())
+        june = int(activities.by_kind(s, Period(date(2019, 6, 1), date(2019, 6, 30)))["activities"].sum())
+    at = _open("pages/activities.py", {"period": "2019-06"})
+    assert not at.exception
+    assert 0 < june < expected and _metrics(at)["履职活动"] == f"{expected} 次"
+    assert "2019年01月01日至06月30日（本期所在年份累计）" in at.caption[0].value
+
+
 def test_activities_page_group_narrows_members(demo_url):
     with read_session() as s:
         gid = int(groups(s).iloc[1]["id"])
