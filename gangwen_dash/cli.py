@@ -22,7 +22,8 @@ class CliError(Exception):
 
 
 # Modules that contribute subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli", "gangwen_dash.cli_users", "gangwen_dash.exchange.cli", "gangwen_dash.backup", "gangwen_dash.map_cli", "gangwen_dash.bench.cli")
+COMMAND_MODULES: tuple[str, ...] = ("gangwen_dash.reports.cli", "gangwen_dash.cli_users", "gangwen_dash.exchange.cli", "gangwen_dash.backup", "gangwen_dash.map_cli", "gangwen_dash.bench.cli",
+                                 "gangwen_dash.reports.letter", "gangwen_dash.notify.cli")
 
 
 def _period(args):
