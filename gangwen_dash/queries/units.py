@@ -209,7 +209,7 @@ def unit_stats(session: Session, period: Period, filters: Filters = Filters()) -
                     ).where(base.c.first_reply.is_not(None)).subquery()
     median = dict(session.execute(
         select(ranked.c.unit, func.avg(ranked.c.d))
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
+        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
         .group_by(ranked.c.unit)).all())
     overdue_end = datetime.combine(as_of + timedelta(days=1), time.min)
     rows = session.execute(
