@@ -30,7 +30,7 @@ class _Mailbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
@@ -55,7 +55,7 @@ class _Robot(BaseHTTPRequestHandler):
     received: list = []
     fail = False
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if type(self).fail:
             self.send_response(503)
