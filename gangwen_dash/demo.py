@@ -518,7 +518,7 @@ def _unit_users(session, units: dict[str, Unit], password_hasher) -> list[User]:
         password_hasher = PasswordHasher().hash
     digest = password_hasher(DEMO_PASSWORD)
     existing = set(session.execute(select(User.username)).scalars())
-    users = [User(username=username, display_name=f"{name}（责任单位）", password_hash=digest, role="unit",
+    users = [User(username=username, display_name=f"{name}联络员", password_hash=digest, role="unit",
                   unit_id=units[name].id, must_change_password=False)
              for username, name, *_ in DEMO_UNITS if username not in existing]
     session.add_all(users)

@@ -55,10 +55,11 @@ def unit_names_by_id() -> dict[int, str]:
 # --------------------------------------------------------------------------- shared bits
 
 
-def run_action(action, actor: Actor, command, done: str, errors_key: str) -> None:
-    """Call a service; a refusal is shown next to the fields (``errors_key``), success reruns with a notice."""
+def run_action(action, actor: Actor, command, done: str, errors_key: str, on_done=None) -> None:
+    """Call a service; a refusal is shown next to the fields (``errors_key``), success reruns with a notice
+    (``on_done(result)`` first, e.g. to select what was just made)."""
     try:
-        action(actor, command)
+        result = action(actor, command)
     except ValidationFailed as exc:
         st.session_state[errors_key] = exc.errors
         st.rerun()
@@ -66,6 +67,8 @@ def run_action(action, actor: Actor, command, done: str, errors_key: str) -> Non
         st.session_state[errors_key] = {"__all__": str(exc)}
         st.rerun()
     st.session_state.pop(errors_key, None)
+    if on_done is not None:
+        on_done(result)
     clear_read_caches()
     st.session_state["units._notice"] = done
     st.rerun()
@@ -326,7 +329,8 @@ def letters_page(actor: Actor) -> None:
                        {"responsible_unit": unit, "note": note,
                         "items": [{"finding_id": fid, "expected_version": versions[fid], "due_date": dues.get(fid)}
                                   for fid in picked]},
-                       f"已向{md(unit)}交办 {len(picked)} 个问题并生成交办单。", "letters.errors")
+                       f"已向{md(unit)}交办 {len(picked)} 个问题并生成交办单，可在下方“重印交办单”处生成 PDF。",
+                       "letters.errors", on_done=lambda lid: ss.update({"letters.reprint": lid}))
     st.subheader("已出具的交办单")
     letters = _read(q.letters)
     if letters.empty:
