@@ -176,7 +176,10 @@ def downgrade() -> None:
     with op.batch_alter_table("finding_events") as b:
         b.drop_constraint(op.f("ck_finding_events_action_enum"), type_="check")
         b.create_check_constraint(op.f("ck_finding_events_action_enum"), sa.text(EVENTS_OLD))
-    op.execute(sa.text("DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE role = 'unit')"))
+    units_users = "(SELECT id FROM users WHERE role = 'unit')"
+    op.execute(sa.text(f"DELETE FROM user_sessions WHERE user_id IN {units_users}"))
+    op.execute(sa.text(f"UPDATE finding_events SET user_id = NULL WHERE user_id IN {units_users}"))
+    op.execute(sa.text(f"UPDATE inspections SET created_by = NULL WHERE created_by IN {units_users}"))
     op.execute(sa.text("DELETE FROM users WHERE role = 'unit'"))
     with op.batch_alter_table("users") as b:
         b.drop_constraint(op.f("ck_users_unit_required"), type_="check")
