@@ -131,12 +131,15 @@ class LetterRow:
     content: dict
 
 
-def letters(session: Session, *, unit_id: int | None = None, limit: int = 200) -> pd.DataFrame:
+def letters(session: Session, *, unit_id: int | None = None, group_id: int | None = None,
+            limit: int = 200) -> pd.DataFrame:
     n_items = select(func.count()).where(letter_items.c.letter_id == Letter.id).scalar_subquery()
     stmt = (select(Letter.id, Letter.number, Unit.name, Letter.issued_at, n_items)
             .join(Unit, Unit.id == Letter.unit_id).order_by(Letter.issued_at.desc(), Letter.id.desc()).limit(limit))
     if unit_id is not None:
         stmt = stmt.where(Letter.unit_id == unit_id)
+    if group_id is not None:
+        stmt = stmt.where(Letter.group_id == group_id)
     return pd.DataFrame(session.execute(stmt).all(), columns=["letter_id", "number", "unit", "issued_at", "problems"])
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from gangwen_dash import photos
 from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.queries import timeline
 from gangwen_dash.queries import units as q
 from gangwen_dash.reports import letter as letter_pdf
 from gangwen_dash.services import findings as svc
@@ -124,7 +125,9 @@ def letter_download(letter_id: int, number: str, *, unit_id: int | None = None, 
 
 def show_timeline(events: pd.DataFrame) -> None:
     for row in events.itertuples():
-        st.markdown(f"**{row.at:%Y-%m-%d %H:%M}** · {md(row.kind)} · {md(row.title)}")
+        # Lifecycle steps carry the action in their title already; a finding's row is marked 发现.
+        kind = f"{md(row.kind)} · " if row.kind == timeline.KIND_FINDING else ""
+        st.markdown(f"**{row.at:%Y-%m-%d %H:%M}** · {kind}{md(row.title)}")
         if row.detail:
             show(row.detail, small=True)
 
@@ -331,8 +334,8 @@ def letters_page(actor: Actor) -> None:
                                   for fid in picked]},
                        f"已向{md(unit)}交办 {len(picked)} 个问题并生成交办单，可在下方“重印交办单”处生成 PDF。",
                        "letters.errors", on_done=lambda lid: ss.update({"letters.reprint": lid}))
-    st.subheader("已出具的交办单")
-    letters = _read(q.letters)
+    st.subheader("已出具的交办单" + ("（本组）" if group_id is not None else ""))
+    letters = _read(q.letters, group_id=group_id)
     if letters.empty:
         st.caption("暂无交办单。")
         return
@@ -361,7 +364,11 @@ def outbox_page() -> None:
     if rows.empty:
         st.info("发件箱为空。")
         return
-    view = rows.assign(channel=rows.channel.map(CHANNEL_LABELS))
+    def when(v) -> str:
+        return "" if v is None or pd.isna(v) else f"{v:%Y-%m-%d %H:%M}"
+
+    view = rows.assign(channel=rows.channel.map(CHANNEL_LABELS), sent_at=rows.sent_at.map(when),
+                       next_attempt_at=rows.next_attempt_at.where(rows.state != "已发送").map(when))
     st.dataframe(view[["id", "digest_date", "audience", "channel", "recipient", "subject", "state", "attempts",
                        "last_error", "next_attempt_at", "sent_at"]].rename(columns={
                            "id": "编号", "digest_date": "提醒日期", "audience": "对象", "channel": "方式",
