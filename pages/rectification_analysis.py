@@ -39,8 +39,8 @@ else:
     show_table(data["units"], ["responsible_unit", "findings", "closed", "avg_days_to_close", "overdue"],
                key="rectification.units")
 
-unit_stats_section(fs.period, fs.filters)
-
 st.subheader(f"重复发现问题的工地（{REPEAT_WINDOW_DAYS} 天内同类问题再次发现）")
 show_table(data["repeats"], ["site", "street", "label", "repeats", "last_found"], key="rectification.repeats",
            empty="本时期没有重复发现的问题")
+
+unit_stats_section(fs.period, fs.filters)  # handed over, replied, on time, overdue, extensions (issue 15)
