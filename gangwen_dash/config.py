@@ -42,6 +42,8 @@ class Settings:
     photo_dir: Path
     # Default deadline (days) implied by a finding's severity (domain.md: 一般 1, 较重 7, 严重 15).
     deadline_days: dict[str, int] = field(default_factory=dict)
+    # The initial 责任单位 list: migration 0005 turns it into ``units`` rows (managed in 记录管理 since); the
+    # Excel template's drop-down still lists it.
     responsible_units: tuple[str, ...] = ()
     # Cockpit targets for the red/yellow/green status of KPIs.
     targets: dict[str, float] = field(default_factory=dict)
