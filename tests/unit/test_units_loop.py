@@ -308,3 +308,33 @@ def test_units_are_managed_as_records_and_renames_keep_their_problems(demo_engin
 
 def test_group_a_helper_is_group_of_demo_leader1(demo_engine):
     assert actor(demo_engine, "leader1").group_id == _group_a(demo_engine)
+
+
+def test_letters_issued_at_the_same_time_get_distinct_numbers(demo_engine, photo_dir):
+    """Four letters issued at once (threads, own connections): four consecutive numbers, none twice."""
+    import threading
+
+    admin = actor(demo_engine, "admin")
+    fids = [_finding(demo_engine, "待交办") for _ in range(4)]
+    with read_session(demo_engine) as s:
+        before = s.execute(select(func.max(Letter.seq)).where(Letter.year == 2019)).scalar() or 0
+    barrier, errors, made = threading.Barrier(4), [], []
+
+    def issue(fid):
+        barrier.wait()
+        try:
+            made.append(letters.issue_letter(admin, {"responsible_unit": "住建局", "items": [
+                {"finding_id": fid, "expected_version": 1, "due_date": date(2019, 11, 20)}]}, now=NOW,
+                engine=demo_engine))
+        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(f,)) for f in fids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(made) == 4
+    with read_session(demo_engine) as s:
+        seqs = sorted(s.execute(select(Letter.seq).where(Letter.id.in_(made))).scalars())
+    assert seqs == [before + 1, before + 2, before + 3, before + 4]
