@@ -326,7 +326,7 @@ def test_letters_issued_at_the_same_time_get_distinct_numbers(demo_engine, photo
             made.append(letters.issue_letter(admin, {"responsible_unit": "住建局", "items": [
                 {"finding_id": fid, "expected_version": 1, "due_date": date(2019, 11, 20)}]}, now=NOW,
                 engine=demo_engine))
-        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=issue, args=(f,)) for f in fids]
