@@ -88,6 +88,7 @@ def test_unit_account_sees_and_acts_only_on_its_own_handed_over_problems(demo_en
         assert q.finding(s, zjj.unit_id, not_yet) is None
         assert q.site_history(s, zjj.unit_id, other).empty
         history = q.site_history(s, zjj.unit_id, mine)
+        assert (history[history.kind == "督查"].detail == "").all()  # no group notes, no members
         assert set(history.finding_id.dropna().astype(int)) <= set(
             s.execute(select(Finding.id).where(Finding.responsible_unit == "住建局")).scalars())
 
