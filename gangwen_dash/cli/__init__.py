@@ -23,7 +23,7 @@ class CliError(Exception):
 
 # Modules that contribute subcommands (each has ``register(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = tuple(f"gangwen_dash.cli.{name}" for name in (
-    "database", "kpis", "reports", "users", "exchange", "backup", "maps", "bench"))
+    "database", "kpis", "reports", "letters", "notify", "users", "exchange", "backup", "maps", "bench"))
 
 
 def parse_period(args):

@@ -28,7 +28,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
-from gangwen_dash.config import get_settings
 from gangwen_dash.dates import DateFormatError, parse_date
 from gangwen_dash.db import write_session
 from gangwen_dash.exchange.schema import SHEETS, Column, Sheet, unneutralise
@@ -49,6 +48,7 @@ from gangwen_dash.models import (
 )
 from gangwen_dash.services import records
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, snapshot
+from gangwen_dash.services.units import active_names as active_unit_names
 
 _SPLIT = re.compile(r"[、,，;；\n]+")
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
@@ -250,7 +250,7 @@ class _Importer:
         self.s = session
         self.actor = actor
         self.today = today
-        self.units = tuple(get_settings().responsible_units)
+        self.units = active_unit_names(session)  # 责任单位名录 (issue 15)
         self.ids: dict[str, dict[str, int]] = {
             "street": dict(session.execute(select(Street.name, Street.id)).all()),
             "group": dict(session.execute(select(InspectionGroup.name, InspectionGroup.id)).all()),

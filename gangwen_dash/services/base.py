@@ -37,6 +37,7 @@ class Actor:
     role: str
     group_id: int | None = None
     display_name: str = ""
+    unit_id: int | None = None  # the 责任单位 of a ``unit`` account
 
     @property
     def label(self) -> str:
@@ -46,7 +47,7 @@ class Actor:
 def actor_for(user) -> Actor:
     """The actor for a ``models.User`` row as it is now (role and group included)."""
     return Actor(user_id=user.id, username=user.username, role=user.role, group_id=user.group_id,
-                 display_name=user.display_name or user.username)
+                 display_name=user.display_name or user.username, unit_id=user.unit_id)
 
 
 SYSTEM = Actor(user_id=None, username="system", role="secretariat", display_name="系统")
@@ -78,9 +79,11 @@ class StaleEdit(ServiceError):
         super().__init__(message)
 
 
-def require(actor: Actor, action: str, *, group_id: int | None = None) -> None:
-    """Raise PermissionDenied unless ``actor`` may do ``action`` (on a record of ``group_id``)."""
-    allowed, reason = can(actor.role, action, actor_group_id=actor.group_id, record_group_id=group_id)
+def require(actor: Actor, action: str, *, group_id: int | None = None, unit_id: int | None = None) -> None:
+    """Raise PermissionDenied unless ``actor`` may do ``action`` (on a record of ``group_id`` / handed to
+    the unit ``unit_id``; pass ``unit_id=0`` for a record handed to no known unit)."""
+    allowed, reason = can(actor.role, action, actor_group_id=actor.group_id, record_group_id=group_id,
+                          actor_unit_id=actor.unit_id, record_unit_id=unit_id)
     if not allowed:
         raise PermissionDenied(reason)
 

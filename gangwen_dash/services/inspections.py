@@ -31,7 +31,7 @@ from gangwen_dash import domain, geo, photos
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
-from gangwen_dash.services import evidence
+from gangwen_dash.services import evidence, units
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors
 from gangwen_dash.services.evidence import PhotoUpload
 from gangwen_dash.services.fields import ResponsibleUnit
@@ -263,6 +263,10 @@ def _store(actor: Actor, cmd: RecordInspection, processed, writer: photos.PhotoW
         ).scalars().all()
         if len(members) != len(cmd.member_ids):
             errors["member_ids"] = "委员名单中有不存在或已停用的人员，请重新选择"
+        active_units = units.active_names(session)
+        for i, f_in in enumerate(cmd.findings):
+            if f_in.responsible_unit not in active_units:
+                errors[f"findings.{i}.responsible_unit"] = units.UNKNOWN_UNIT.format(name=f_in.responsible_unit)
         if errors:
             raise ValidationFailed(errors)
         checks = [evidence.check(p, site, cmd.inspected_at, f"findings.{i}.photos", cmd.confirm_flagged_photos)

@@ -42,6 +42,7 @@ from gangwen_dash.models import (
     Proposal,
     Site,
     Street,
+    Unit,
 )
 from gangwen_dash.services.base import (
     Actor,
@@ -105,9 +106,44 @@ class Command(BaseModel):
         return self.model_dump(exclude={"today"})
 
 
+def _addresses(value: Any, kind: str) -> str:
+    """Reminder addresses (issue 15): e-mail addresses or webhook URLs, several separated by “;”."""
+    text = _text(value, "提醒邮箱" if kind == "email" else "群机器人地址", 200 if kind == "email" else 500,
+                 required=False)
+    for part in [p.strip() for p in text.replace("；", ";").split(";") if p.strip()]:
+        if kind == "email" and ("@" not in part or " " in part):
+            raise ValueError(f"“{part}”不是有效的邮箱地址")
+        if kind == "webhook" and not part.lower().startswith(("https://", "http://")):
+            raise ValueError(f"群机器人地址应以 https:// 开头（“{part}”）")
+    return text
+
+
+Email = Annotated[str, BeforeValidator(lambda v: _addresses(v, "email"))]
+Webhook = Annotated[str, BeforeValidator(lambda v: _addresses(v, "webhook"))]
+
+
 class GroupCmd(Command):
     name: Text("督查组名称", 40)
     sort_order: int = 0
+    notify_email: Email = ""
+    webhook_url: Webhook = ""
+
+
+class UnitCmd(Command):
+    name: Text("单位名称", 40)
+    kind: str = domain.UNIT_KINDS[0]
+    contact: Text("联系人", 40, required=False) = ""
+    phone: Text("电话", 30, required=False) = ""
+    notify_email: Email = ""
+    webhook_url: Webhook = ""
+    is_active: bool = True
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in domain.UNIT_KINDS:
+            raise ValueError(f"类型应为 {'/'.join(domain.UNIT_KINDS)} 之一")
+        return v
 
 
 class MemberCmd(Command):
@@ -273,7 +309,15 @@ SPECS: dict[str, EntitySpec] = {
     s.entity: s
     for s in (
         EntitySpec("group", "督查组", InspectionGroup, "group.manage", GroupCmd,
-                   (Field("name", "督查组名称"), Field("sort_order", "排序", "int")), "name", ("name",)),
+                   (Field("name", "督查组名称"), Field("sort_order", "排序", "int"),
+                    Field("notify_email", "组长提醒邮箱（多个用 ; 分隔）", required=False),
+                    Field("webhook_url", "群机器人地址（企业微信/钉钉）", required=False)), "name", ("name",)),
+        EntitySpec("unit", "责任单位", Unit, "unit.manage", UnitCmd,
+                   (Field("name", "单位名称"), Field("kind", "类型", "choice", domain.UNIT_KINDS),
+                    Field("contact", "联系人", required=False), Field("phone", "电话", required=False),
+                    Field("notify_email", "提醒邮箱（多个用 ; 分隔）", required=False),
+                    Field("webhook_url", "群机器人地址（企业微信/钉钉）", required=False),
+                    Field("is_active", "启用", "bool")), "name", ("name",)),
         EntitySpec("member", "委员", Member, "member.manage", MemberCmd,
                    (Field("name", "姓名"), Field("sector", "界别"),
                     Field("group_id", "督查组", "ref", ref="group", required=False),
@@ -467,9 +511,21 @@ def update(actor: Actor, entity: str, record_id: int, data: dict[str, Any], expe
             bump_version(obj)
             session.flush()
             audit(session, actor, f"{entity}.update", entity, obj.id, current, record_snapshot(obj))
+            if entity == "unit" and current["name"] != obj.name:
+                _rename_unit(session, current["name"], obj.name)
             return obj.version
     except IntegrityError:
         raise ValidationFailed({"__root__": f"{s.label}与已有记录重复或引用无效"}) from None
+
+
+def _rename_unit(session: Session, old: str, new: str) -> None:
+    """Problems name their unit: a renamed unit keeps its problems (letters keep the name they were issued with)."""
+    from sqlalchemy import update as sql_update
+
+    from gangwen_dash.models import Finding, FindingEvent
+
+    session.execute(sql_update(Finding).where(Finding.responsible_unit == old).values(responsible_unit=new))
+    session.execute(sql_update(FindingEvent).where(FindingEvent.responsible_unit == old).values(responsible_unit=new))
 
 
 def load_for_edit(entity: str, record_id: int, *, engine=None) -> dict[str, Any]:
