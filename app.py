@@ -89,4 +89,5 @@ with st.sidebar:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.info(notice)
-st.navigation(sections).run()
+# expanded: Streamlit otherwise folds lists over 10 links behind an English “View more” button.
+st.navigation(sections, expanded=True).run()

@@ -42,6 +42,8 @@ class Settings:
     photo_dir: Path
     # Default deadline (days) implied by a finding's severity (domain.md: 一般 1, 较重 7, 严重 15).
     deadline_days: dict[str, int] = field(default_factory=dict)
+    # The initial 责任单位 list: migration 0005 turns it into ``units`` rows (managed in 记录管理 since); the
+    # Excel template's drop-down still lists it.
     responsible_units: tuple[str, ...] = ()
     # Cockpit targets for the red/yellow/green status of KPIs.
     targets: dict[str, float] = field(default_factory=dict)
@@ -52,6 +54,12 @@ class Settings:
     session_days: int = 7
     # Weekly pack 第N期: N = ISO week number + this offset (e.g. when numbering started mid-year).
     weekly_issue_offset: int = 0
+    # 交办单 (issue 15): the number as printed ({year}, {seq}) and how a unit replies.
+    letter_number_format: str = "港政协督〔{year}〕第 {seq} 号"
+    letter_reply_channel: str = ("请于整改期限内登录港闻区政协督查看板（责任单位账号），逐项提交整改情况及整改后照片；"
+                                 "如需延期，请在看板中说明理由申请。")
+    # Reminders (issue 15): SMTP server for e-mail digests ([gangwen.smtp] in secrets).
+    smtp: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +87,9 @@ def get_settings() -> Settings:
         session_minutes=int(app.get("session_minutes", 480)),
         session_days=int(app.get("session_days", 7)),
         weekly_issue_offset=int(os.environ.get("GANGWEN_WEEKLY_ISSUE_OFFSET") or app.get("weekly_issue_offset", 0)),
+        letter_number_format=app.get("letter_number_format", Settings.letter_number_format),
+        letter_reply_channel=app.get("letter_reply_channel", Settings.letter_reply_channel),
+        smtp=dict(app.get("smtp", {})),
     )
 
 

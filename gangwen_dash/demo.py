@@ -34,6 +34,7 @@ from gangwen_dash.models import (
     Proposal,
     Site,
     Street,
+    Unit,
     User,
 )
 
@@ -122,6 +123,15 @@ DEMO_USERS = (
     ("inspector2", "第二督查组成员", "inspector", "第二督查组"),
 )
 DEMO_PASSWORD = "gangwen-2019"
+# 责任单位 accounts (issue 15): user name, unit, kind, contact, demo address (example.gov.cn: never delivered).
+DEMO_UNITS = (
+    ("zjj", "住建局", "政府部门", "王科长 0513-85000001", "zjj@example.gov.cn"),
+    ("sthjj", "生态环境局", "政府部门", "李科长 0513-85000002", "sthjj@example.gov.cn"),
+    ("cgj", "城管局", "政府部门", "赵科长 0513-85000003", "cgj@example.gov.cn"),
+    ("jdb", "属地街道", "街道", "街道城管办 0513-85000004", ""),
+    ("jsdw", "建设单位", "建设单位", "", ""),
+)
+DEMO_LETTERS = 3  # 交办单 for the three departments' latest hand-overs
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -211,13 +221,17 @@ def load(session: Session, *, reset: bool = False, password_hasher=None) -> dict
     session.add_all(activities)
     users = _users(session, groups, members, password_hasher)
     session.flush()
+    units = _units(session)
+    users += _unit_users(session, units, password_hasher)
+    session.flush()
+    letters = _letters(session, units, findings)
     session.execute(update(AppState).where(AppState.id == 1).values(
         demo_loaded=True, data_version=AppState.data_version + 1))
     return {
         "members": len(members), "sites": len(sites), "inspections": len(inspections),
         "findings": len(findings), "rooms": len(rooms), "projects": len(projects),
         "proposals": len(proposals), "opinions": len(opinions), "activities": len(activities),
-        "users": len(users),
+        "users": len(users), "letters": len(letters),
     }
 
 
@@ -482,3 +496,46 @@ def _users(session, groups, members, password_hasher) -> list[User]:
                           group_id=by_name[group_name].id if group_name else None, must_change_password=False))
     session.add_all(users)
     return users
+
+
+def _units(session) -> dict[str, Unit]:
+    """The demo's units: the rows migration 0005 made from the configured list, or new ones after a reset."""
+    have = {u.name: u for u in session.execute(select(Unit)).scalars()}
+    for _, name, kind, contact, email in DEMO_UNITS:
+        unit = have.get(name)
+        if unit is None:
+            unit = have[name] = Unit(name=name, kind=kind, version=1)
+            session.add(unit)
+        unit.kind, unit.contact, unit.notify_email = kind, contact, email
+    session.flush()
+    return have
+
+
+def _unit_users(session, units: dict[str, Unit], password_hasher) -> list[User]:
+    if password_hasher is None:
+        from argon2 import PasswordHasher
+
+        password_hasher = PasswordHasher().hash
+    digest = password_hasher(DEMO_PASSWORD)
+    existing = set(session.execute(select(User.username)).scalars())
+    users = [User(username=username, display_name=f"{name}联络员", password_hash=digest, role="unit",
+                  unit_id=units[name].id, must_change_password=False)
+             for username, name, *_ in DEMO_UNITS if username not in existing]
+    session.add_all(users)
+    return users
+
+
+def _letters(session, units: dict[str, Unit], findings: list[Finding]) -> list:
+    """A 交办单 for each department's latest hand-overs of group 1 (up to 3 open problems each)."""
+    from gangwen_dash.services.letters import record_letter
+
+    out = []
+    for _, name, *_ in DEMO_UNITS[:DEMO_LETTERS]:
+        mine = sorted((f for f in findings if f.responsible_unit == name and f.status != domain.ST_CLOSED
+                       and f.group_id == findings[0].group_id), key=lambda f: (f.handed_over_at, f.id))[-3:]
+        if mine:
+            out.append((max(f.handed_over_at for f in mine), name, mine))
+    letters = []
+    for at, name, mine in sorted(out, key=lambda t: t[0]):
+        letters.append(record_letter(session, units[name], mine, at, None, "机关管理员", "请按期整改并在看板中回复"))
+    return letters

@@ -32,9 +32,20 @@ FINDING_STATUSES = ("待交办", "整改中", "待复查", "已销号")
 ST_NEW, ST_RECTIFYING, ST_AWAITING_RECHECK, ST_CLOSED = FINDING_STATUSES
 OPEN_STATUSES = (ST_NEW, ST_RECTIFYING, ST_AWAITING_RECHECK)
 
-FINDING_EVENTS = ("发现", "交办", "整改回复", "复查通过", "复查未通过")
+FINDING_EVENTS = ("发现", "交办", "整改回复", "复查通过", "复查未通过", "申请延期", "同意延期", "驳回延期")
+# A responsible unit may ask for more time; the group leader grants or refuses (issue 15).
+EXTENSION_STATES = ("待审批", "已同意", "已驳回")
+EXT_PENDING, EXT_GRANTED, EXT_REFUSED = EXTENSION_STATES
 
-RESPONSIBLE_UNITS = ("住建局", "生态环境局", "城管局", "属地街道", "建设单位")
+RESPONSIBLE_UNITS = ("住建局", "生态环境局", "城管局", "属地街道", "建设单位")  # migration 0005 seeds ``units``
+UNIT_KINDS = ("政府部门", "街道", "建设单位", "其他")
+
+# Reminder outbox (issue 15): each message is pending until delivered, failed (retried later) or sent.
+OUTBOX_STATES = ("待发送", "已发送", "发送失败")
+OUT_PENDING, OUT_SENT, OUT_FAILED = OUTBOX_STATES
+OUTBOX_CHANNELS = ("email", "webhook")
+CHANNEL_LABELS = {"email": "邮件", "webhook": "群机器人"}
+DIGEST_AUDIENCES = ("unit", "group")  # 责任单位日报 / 组长日报
 
 SITE_STATUSES = ("在建", "停工", "竣工")
 
@@ -53,10 +64,11 @@ OPINION_STATUSES = ("收集", "编报", "采用", "批示")
 
 ACTIVITY_KINDS = ("常委会集体学习", "机关学习", "界别学习研讨", "协商", "界别活动")
 
-ROLES = ("chair", "inspector", "group_leader", "secretariat")
+ROLES = ("chair", "inspector", "group_leader", "secretariat", "unit")
 ROLE_LABELS = {
     "chair": "主席/副主席",
     "inspector": "督查组成员",
     "group_leader": "督查组组长",
     "secretariat": "机关",
+    "unit": "责任单位",
 }

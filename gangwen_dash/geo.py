@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_NAME
+
 A = 6378245.0
 EE = 0.00669342162296594323
 LON_MIN, LON_MAX = 72.004, 137.8347
@@ -85,3 +87,15 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def in_district(lat: float, lon: float) -> bool:
+    """Inside the district's bounding box (WGS-84): the one check for sites, rooms and inspections."""
+    b = DISTRICT_BBOX
+    return b["lat_min"] <= lat <= b["lat_max"] and b["lon_min"] <= lon <= b["lon_max"]
+
+
+def outside_district_message(lat: float, lon: float) -> str:
+    b = DISTRICT_BBOX
+    return (f"坐标（{lat:.5f}, {lon:.5f}）不在{DISTRICT_NAME}范围内（纬度 {b['lat_min']}–{b['lat_max']}，"
+            f"经度 {b['lon_min']}–{b['lon_max']}，WGS-84）")

@@ -87,6 +87,9 @@ class InspectionGroup(Base, Versioned):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the group leader's daily reminder goes (issue 15): e-mail and/or a group-robot webhook.
+    notify_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class Member(Base, Versioned):
@@ -119,6 +122,25 @@ class Site(Base, Versioned):
     location_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     street: Mapped[Street] = relationship()
     __table_args__ = (*lat_lon_checks(), one_of("status", domain.SITE_STATUSES))
+
+
+class Unit(Base, Versioned):
+    """责任单位 (issue 15): a department, street office or developer that problems are handed over to.
+
+    ``findings.responsible_unit`` (and the hand-over events) hold the unit's ``name``: the ledgers
+    exchange it as text and the services resolve it to this row (only active units take new problems).
+    """
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="政府部门", server_default="政府部门")
+    contact: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    notify_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    __table_args__ = (one_of("kind", domain.UNIT_KINDS),)
 
 
 # --------------------------------------------------------------------------- inspections
@@ -222,6 +244,8 @@ class Finding(Base, Versioned):
         Index("ix_findings_found_cover", "found_at", "group_id", "site_id", "category", "closed_at", "due_date",
               "first_due_date", "replied_at"),
         Index("ix_findings_site_found", "site_id", "found_at"),
+        # A unit's own problems (issue 15): its inbox, letters and reminders read by unit name.
+        Index("ix_findings_unit_status", "responsible_unit", "status", "due_date"),
         Index("ix_findings_group_found", "group_id", "found_at"),
         # The overdue list and counts read only open findings by deadline.
         Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
@@ -396,6 +420,8 @@ class User(Base, Versioned):
     role: Mapped[str] = mapped_column(String(12))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_groups.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # A 责任单位 account belongs to exactly one unit and sees only the problems handed to it.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
@@ -407,6 +433,7 @@ class User(Base, Versioned):
         one_of("role", domain.ROLES),
         CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonneg"),
         CheckConstraint("role NOT IN ('inspector', 'group_leader') OR group_id IS NOT NULL", name="group_required"),
+        CheckConstraint("(role = 'unit') = (unit_id IS NOT NULL)", name="unit_required"),
     )
 
 
@@ -470,7 +497,7 @@ class Draft(Base):
 
 
 class ImportMapping(Base):
-    """How a ledger's columns map to ours, remembered for files with the same headers (migration 0005)."""
+    """How a ledger's columns map to ours, remembered for files with the same headers (migration 0006)."""
 
     __tablename__ = "import_mappings"
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -490,6 +517,91 @@ class WeeklyNote(Base, Versioned):
     iso_week: Mapped[str] = mapped_column(String(8), unique=True)  # 2019-W46
     next_week_plan: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --------------------------------------------------------------------------- the loop with the units (issue 15)
+
+
+class ExtensionRequest(Base, Versioned):
+    """延期申请: a unit asks for a later deadline with a reason; the group leader grants or refuses.
+    Granting moves ``findings.due_date`` only: ``first_due_date`` still judges 按期."""
+
+    __tablename__ = "extension_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    current_due: Mapped[date] = mapped_column(Date)
+    requested_due: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(4), default=domain.EXT_PENDING, server_default=domain.EXT_PENDING)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    __table_args__ = (
+        one_of("state", domain.EXTENSION_STATES),
+        CheckConstraint("requested_due > current_due", name="later_due"),
+        CheckConstraint("(state = '待审批') = (decided_at IS NULL)", name="decided_consistent"),
+    )
+
+
+class Letter(Base):
+    """交办单: a numbered hand-over letter to one unit. The number (year, seq) is never reused: letters
+    are never deleted and ``seq`` is the year's highest plus one, taken under a lock. ``content`` is the
+    letter as issued (unit, problems, deadlines, photos), so a reprint is the same letter."""
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_groups.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[dict] = mapped_column(JSON)
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_letters_year_seq"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+    )
+
+
+letter_items = Table(
+    "letter_items",
+    Base.metadata,
+    Column("letter_id", ForeignKey("letters.id"), primary_key=True),
+    Column("finding_id", ForeignKey("findings.id"), primary_key=True, index=True),
+)
+
+
+class OutboxMessage(Base):
+    """One reminder to deliver (issue 15). ``dedupe_key`` (date, audience, recipient, channel) makes
+    ``notify`` idempotent; failed deliveries are retried from ``next_attempt_at`` with back-off."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    digest_date: Mapped[date] = mapped_column(Date, index=True)
+    audience: Mapped[str] = mapped_column(String(8))
+    audience_id: Mapped[int] = mapped_column(Integer)
+    audience_name: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(4), default=domain.OUT_PENDING, server_default=domain.OUT_PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        one_of("state", domain.OUTBOX_STATES),
+        one_of("channel", domain.OUTBOX_CHANNELS),
+        one_of("audience", domain.DIGEST_AUDIENCES),
+        CheckConstraint("attempts >= 0", name="attempts_nonneg"),
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
 
 
 # --------------------------------------------------------------------------- cockpit rollups

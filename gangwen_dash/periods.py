@@ -38,6 +38,19 @@ class NamedPeriod:
             return f"{p.start.year}年"
         return f"{p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}"
 
+    def year_so_far(self) -> Period:
+        """The span a yearly line of work (livelihood projects, proposals) is read over: for a week or a month,
+        1 January to the period's end (a week alone holds almost none of them and would show zeros); a year
+        or a custom range as chosen."""
+        return self.period.year_to_date() if self.mode in ("week", "month") else self.period
+
+    def year_so_far_label(self) -> str:
+        """What ``year_so_far`` counts, for a page caption."""
+        scope = self.year_so_far()
+        if scope == self.period:
+            return "本时期"
+        return f"{scope.start:%Y年%m月%d日}至{scope.end:%m月%d日}（本期所在年份累计）"
+
 
 def week_of(day: date) -> NamedPeriod:
     monday = day - timedelta(days=day.weekday())
@@ -58,11 +71,6 @@ def custom(start: date, end: date) -> NamedPeriod:
     if start > end:
         raise DateFormatError("开始日期不能晚于结束日期")
     return NamedPeriod("custom", Period(start, end), f"{start.isoformat()}..{end.isoformat()}")
-
-
-def of_mode(mode: str, anchor: date) -> NamedPeriod:
-    """本周/本月/本年 around ``anchor`` (the latest day with data, not necessarily today)."""
-    return {"week": week_of, "month": month_of, "year": year_of}.get(mode, week_of)(anchor)
 
 
 def parse_token(token: str) -> NamedPeriod:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin, UnidentifiedImageError
 
-from gangwen_dash import domain
+from gangwen_dash import domain, geo
 from gangwen_dash.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -421,14 +421,6 @@ def _exif_gps(exif: Image.Exif) -> tuple[float | None, float | None]:
 # --------------------------------------------------------------------------- verification
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6_371_008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def verify(photo: ProcessedPhoto, site_lat: float, site_lon: float, at: datetime) -> Verification:
     """Compare the photo's EXIF place and time with the site and the moment of the inspection/reply.
 
@@ -437,7 +429,7 @@ def verify(photo: ProcessedPhoto, site_lat: float, site_lon: float, at: datetime
     """
     distance = hours = None
     if photo.exif_lat is not None and photo.exif_lon is not None:
-        distance = haversine_m(photo.exif_lat, photo.exif_lon, site_lat, site_lon)
+        distance = geo.distance_m(photo.exif_lat, photo.exif_lon, site_lat, site_lon)
     if photo.exif_time is not None:
         hours = abs((photo.exif_time - at).total_seconds()) / 3600
     if distance is not None and distance > VERIFY_RADIUS_M:

@@ -14,8 +14,8 @@ require_actor(__file__)
 
 st.title("履职活动")
 fs = filter_bar(show_street=False)
-data = load_activities(fs.period, fs.group_id)
-st.caption(f"{fs.caption()} · 督查组筛选只作用于委员参与表")
+data = load_activities(fs.named.year_so_far(), fs.group_id)
+st.caption(f"{fs.caption()} · 计入{fs.named.year_so_far_label()}的活动与督查；督查组筛选只作用于委员参与表")
 
 by_kind, summary = data["by_kind"], data["summary"]
 cols = st.columns(len(by_kind) + 1)
@@ -24,7 +24,7 @@ for col, row in zip(cols[1:], by_kind.itertuples(index=False), strict=True):
     col.metric(md(row.kind), f"{row.activities} 次", border=True)  # a label is Markdown
 
 if by_kind["activities"].sum() == 0:
-    st.info("本时期没有履职活动记录。")
+    st.info("统计范围内没有履职活动记录。")
 else:
     left, right = st.columns(2)
     with left:
@@ -34,7 +34,7 @@ else:
     show_chart(data["charts"]["months"])
 
 st.subheader("委员参与")
-st.caption(f"在册委员 {summary['members']} 人，本时期参加活动或督查的 {summary['members_active']} 人；"
+st.caption(f"在册委员 {summary['members']} 人，其中参加活动或督查的 {summary['members_active']} 人；"
            f"活动 {summary['activity_participations']} 人次，督查 {summary['inspection_participations']} 人次")
 show_table(data["members"], ["member", "sector", "group", "activities", "inspections", "total"],
            key="activities.members", height=400)

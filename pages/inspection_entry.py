@@ -20,6 +20,7 @@ from gangwen_dash.ui.geolocate import geolocate
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.maps import asset_base_url, map_tiles
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.units import load_unit_names
 from gangwen_dash.ui.usertext import md
 
 actor = require_actor(__file__)
@@ -271,7 +272,7 @@ for slot in slots:
         s1.caption(f"默认期限：{ss.get(f'entry.f.{slot}.severity')} {days} 天（可改）")
         err(f"f.{slot}.severity")
         err(f"f.{slot}.due")
-        st.selectbox("责任单位", settings.responsible_units, key=f"entry.f.{slot}.unit", **kw)
+        st.selectbox("责任单位", load_unit_names(), key=f"entry.f.{slot}.unit", **kw)
         err(f"f.{slot}.unit")
         st.text_area("问题描述", key=f"entry.f.{slot}.desc", height=80, placeholder="如：砂石料堆放未覆盖防尘网",
                      **kw)

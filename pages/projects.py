@@ -13,8 +13,10 @@ require_actor(__file__)
 
 st.title("项目进展")
 fs = filter_bar()
-data = load_projects(fs.period, fs.street_id)
-st.caption(f"{fs.caption()} · 民生项目按提出日期、提案按提交日期计入本时期；督查组筛选不适用于本页")
+scope = fs.named.year_so_far()
+data = load_projects(scope, fs.street_id)
+st.caption(f"{fs.caption()} · 民生项目按提出日期、提案按提交日期计入{fs.named.year_so_far_label()}；"
+           "督查组筛选不适用于本页")
 
 status = dict(zip(data["status"]["status"], data["status"]["projects"], strict=True))
 total = sum(status.values())
@@ -30,7 +32,7 @@ cols[4].metric("满意率", "—" if rate is None else f"{rate:.1%}", border=Tru
 
 st.header("有事好商量 · 民生项目")
 if total == 0:
-    st.info("本时期没有新提出的民生项目。")
+    st.info("统计范围内没有新提出的民生项目。")
 else:
     left, right = st.columns(2)
     with left:
@@ -42,7 +44,7 @@ else:
 
 st.header("提案办理")
 if proposals == 0:
-    st.info("本时期没有提交的提案。")
+    st.info("统计范围内没有提交的提案。")
 else:
     left, mid, right = st.columns(3)
     with left:
@@ -54,12 +56,12 @@ else:
 
 st.subheader(f"重点提案（{len(data['key'])} 件）")
 show_table(data["key"], ["number", "title", "lead_chair", "stage", "handling_unit", "progress"],
-           key="projects.key", empty="本时期没有重点提案")
+           key="projects.key", empty="统计范围内没有重点提案")
 st.subheader(f"优秀提案（{len(data['excellent'])} 件）")
 show_table(data["excellent"], ["number", "title", "proposer", "handling_unit", "stage", "result_code"],
-           key="projects.excellent", empty="本时期没有优秀提案")
+           key="projects.excellent", empty="统计范围内没有优秀提案")
 overdue = data["overdue_replies"]
-st.subheader(f"答复超期提案（交办满 3 个月未答复，截至 {fs.period.end:%Y-%m-%d}：{len(overdue)} 件）")
+st.subheader(f"答复超期提案（交办满 3 个月未答复，截至 {scope.end:%Y-%m-%d}：{len(overdue)} 件）")
 st.caption(f"另有 {data['late_replies']} 件已答复但超过 3 个月")
 show_table(overdue, ["number", "title", "handling_unit", "stage", "assigned_on", "reply_due", "days_overdue"],
            key="projects.overdue", empty="没有答复超期的提案")

@@ -117,6 +117,7 @@ with tab_users:
     shown["角色"] = shown["角色"].map(lambda r: ROLE_LABELS.get(r, r))
     st.dataframe(shown, hide_index=True, width="stretch")
     groups = ui.load_options("group")
+    unit_options = ui.load_options("unit")
     user_errors = st.session_state.get("records.user_errors", {})
 
     left, right = st.columns(2)
@@ -129,8 +130,10 @@ with tab_users:
         role = st.selectbox("角色", ROLES, format_func=lambda r: ROLE_LABELS[r], key="records.u_role")
         group = st.selectbox("督查组（督查组成员、组长必选）", [None, *groups], key="records.u_group",
                              format_func=lambda i: "（无）" if i is None else groups[i])
-        if "group_id" in user_errors or "__root__" in user_errors:
-            st.error(md(user_errors.get("group_id") or user_errors["__root__"]))
+        unit = st.selectbox("责任单位（责任单位账号必选）", [None, *unit_options], key="records.u_unit",
+                            format_func=lambda i: "（无）" if i is None else unit_options[i])
+        if "group_id" in user_errors or "unit_id" in user_errors or "__root__" in user_errors:
+            st.error(md(user_errors.get("group_id") or user_errors.get("unit_id") or user_errors["__root__"]))
         password = st.text_input("初始密码（至少 8 位，首次登录须修改）", type="password", key="records.u_password")
         if "password" in user_errors:
             st.error(md(user_errors["password"]))
@@ -138,7 +141,7 @@ with tab_users:
     if create:
         try:
             users.create_user(actor, {"username": username, "display_name": display, "role": role,
-                                      "group_id": group}, password)
+                                      "group_id": group, "unit_id": unit}, password)
         except ValidationFailed as exc:
             st.session_state["records.user_errors"] = exc.errors
             st.rerun()
@@ -158,12 +161,13 @@ with tab_users:
         uid = st.selectbox("账号", list(names), format_func=lambda i: names[i], key="records.u_pick")
         if uid is not None:
             group_ids = {v: k for k, v in groups.items()}
+            unit_ids = {v: k for k, v in unit_options.items()}
 
             def _load_user() -> tuple[int, dict]:
                 row = accounts[accounts["id"] == uid].iloc[0]
                 return int(row["version"]), {"username": row["用户名"], "display_name": row["姓名"] or "",
                                              "role": row["角色"], "group_id": group_ids.get(row["督查组"]),
-                                             "is_active": bool(row["启用"])}
+                                             "unit_id": unit_ids.get(row["责任单位"]), "is_active": bool(row["启用"])}
 
             account = editing.open_editor(USER_EDITOR, int(uid), _load_user)
             shown = account.values
@@ -176,13 +180,18 @@ with tab_users:
                                        index=options.index(shown["group_id"]) if shown["group_id"] in options else 0,
                                        key=f"records.u_e_group.{uid}",
                                        format_func=lambda i: "（无）" if i is None else groups[i])
+                unit_choices = [None, *unit_options]
+                e_unit = st.selectbox("责任单位", unit_choices, key=f"records.u_e_unit.{uid}",
+                                      index=unit_choices.index(shown.get("unit_id")) if shown.get("unit_id") in unit_choices
+                                      else 0, format_func=lambda i: "（无）" if i is None else unit_options[i])
                 e_active = st.checkbox("启用", value=shown["is_active"], key=f"records.u_e_active.{uid}")
                 save = st.form_submit_button("保存账号")
             editing.show_refusal(USER_EDITOR, "records.u_e_", button_key="records.u_reload")
             if save:
                 try:
                     users.update_user(actor, int(uid), {"username": shown["username"], "display_name": e_display,
-                                                        "role": e_role, "group_id": e_group, "is_active": e_active},
+                                                        "role": e_role, "group_id": e_group, "unit_id": e_unit,
+                                                        "is_active": e_active},
                                       account.version, original=shown)
                 except StaleEdit as exc:
                     editing.refuse(USER_EDITOR, exc)

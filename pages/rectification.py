@@ -13,6 +13,7 @@ from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.ui import editing
 from gangwen_dash.ui import entry as ui
+from gangwen_dash.ui import units as units_ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.usertext import md, show
@@ -166,9 +167,9 @@ err("status")
 if base.status == domain.ST_NEW:
     st.subheader("交办")
     with st.form(f"track.handover.{fid}"):
-        unit = st.selectbox("责任单位", settings.responsible_units, key=f"track.h_unit.{fid}",
-                            index=settings.responsible_units.index(base.responsible_unit)
-                            if base.responsible_unit in settings.responsible_units else 0)
+        unit_names = units_ui.load_unit_names()
+        unit = st.selectbox("责任单位", unit_names, key=f"track.h_unit.{fid}",
+                            index=unit_names.index(base.responsible_unit) if base.responsible_unit in unit_names else 0)
         err("responsible_unit")
         due = st.date_input("整改期限", value=max(base.due_date, today), key=f"track.h_due.{fid}",
                             format="YYYY-MM-DD")
@@ -218,6 +219,7 @@ elif base.status == domain.ST_AWAITING_RECHECK:
                  f"问题 #{fid} 复查通过，已销号。" if passed else f"问题 #{fid} 复查未通过，已退回整改。")
 
 editing.show_refusal(EDITOR, "track.h_", "track.r_", "track.c_", button_key="track.reload")
+units_ui.finding_extras(actor, fid)  # 交办单 and extension requests (issue 15)
 
 # --------------------------------------------------------------------------- site timeline
 st.subheader(f"工地时间线：{md(detail.site)}")

@@ -7,6 +7,7 @@ from gangwen_dash.queries.rectification import REPEAT_WINDOW_DAYS
 from gangwen_dash.ui.analytics import load_rectification, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.units import unit_stats_section
 
 # Signed-in users only, also when Streamlit runs this file directly (a deep link as the first
 # request after a restart is served from pages/ before app.py's gate has ever run).
@@ -41,3 +42,5 @@ else:
 st.subheader(f"重复发现问题的工地（{REPEAT_WINDOW_DAYS} 天内同类问题再次发现）")
 show_table(data["repeats"], ["site", "street", "label", "repeats", "last_found"], key="rectification.repeats",
            empty="本时期没有重复发现的问题")
+
+unit_stats_section(fs.period, fs.filters)  # handed over, replied, on time, overdue, extensions (issue 15)

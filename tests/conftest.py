@@ -41,11 +41,6 @@ def pg_cluster():
     cluster.stop()
 
 
-def _use_url(url: str) -> None:
-    os.environ["GANGWEN_DATABASE_URL"] = url
-    config.reset_settings()
-
-
 @pytest.fixture(scope="session")
 def _templates(request, tmp_path_factory):
     """Per backend: (empty-migrated template, demo-seeded template), built lazily once."""

@@ -27,7 +27,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
-from gangwen_dash.config import get_settings
 from gangwen_dash.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.db import write_session
 from gangwen_dash.exchange import ledger, mapping, problems
@@ -61,6 +60,7 @@ from gangwen_dash.models import (
 )
 from gangwen_dash.services import records
 from gangwen_dash.services.base import Actor, StaleEdit, ValidationFailed, audit, require, snapshot
+from gangwen_dash.services.units import active_names as active_unit_names
 
 _SPLIT = re.compile(r"[、,，;；\n]+")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
@@ -201,7 +201,7 @@ class _Importer:
         self.located: list[str] = []
         self.change: list[tuple[str, Any, Any]] = []  # the current row's update: (label, old, new)
         self.stored: dict[str, Any] = {}  # the current row's values as derived by its handler (preview)
-        self.units = tuple(get_settings().responsible_units)
+        self.units = active_unit_names(session)  # 责任单位名录 (issue 15)
         self.ids: dict[str, dict[str, int]] = {
             kind: {normalize_name(name): id_ for name, id_ in session.execute(select(model.name, model.id))}
             for kind, model in (("street", Street), ("group", InspectionGroup), ("member", Member), ("site", Site),

@@ -104,11 +104,3 @@ def participation_summary(members: pd.DataFrame) -> dict:
         "activity_participations": int(members["activities"].sum()),
         "inspection_participations": int(members["inspections"].sum()),
     }
-
-
-def months_of(period: Period) -> list[str]:
-    months, day = [], date(period.start.year, period.start.month, 1)
-    while day <= period.end:
-        months.append(f"{day.year}-{day.month:02d}")
-        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return months

@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gangwen_dash.geo import distance_m
 from gangwen_dash.models import Inspection, InspectionGroup, Member, Site, Street, inspection_members
-from gangwen_dash.photos import haversine_m
 
 SITE_COLUMNS = ["site_id", "name", "street_id", "street", "lat", "lon", "address", "distance_m"]
 
@@ -45,7 +45,7 @@ def nearest_sites(session: Session, lat: float, lon: float, limit: int = 5, radi
         .join(Street, Street.id == Site.street_id)
         .where(Site.lat.between(lat - dlat, lat + dlat), Site.lon.between(lon - dlon, lon + dlon))
     ).all()
-    with_distance = [(*r, round(haversine_m(lat, lon, r[4], r[5]))) for r in rows]
+    with_distance = [(*r, round(distance_m(lat, lon, r[4], r[5]))) for r in rows]
     with_distance = [r for r in with_distance if r[-1] <= radius_m]
     with_distance.sort(key=lambda r: (r[-1], r[0]))
     return pd.DataFrame(with_distance[:limit], columns=SITE_COLUMNS)

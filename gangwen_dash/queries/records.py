@@ -20,6 +20,7 @@ from gangwen_dash.models import (
     Proposal,
     Site,
     Street,
+    Unit,
     User,
     activity_members,
 )
@@ -68,11 +69,17 @@ def _columns(entity: str):
              .where(activity_members.c.activity_id == DutyActivity.id).scalar_subquery())
         return ([DutyActivity.id, DutyActivity.version, DutyActivity.title, DutyActivity.kind, DutyActivity.held_on,
                  n], ["活动名称", "类型", "日期", "参加人数"], [DutyActivity.title], DutyActivity.held_on, [])
+    if entity == "unit":
+        return ([Unit.id, Unit.version, Unit.name, Unit.kind, Unit.contact, Unit.phone, Unit.notify_email,
+                 Unit.webhook_url, Unit.is_active],
+                ["单位名称", "类型", "联系人", "电话", "提醒邮箱", "群机器人地址", "启用"], [Unit.name, Unit.contact],
+                Unit.id, [])
     if entity == "user":
         return ([User.id, User.version, User.username, User.display_name, User.role, InspectionGroup.name,
-                 User.is_active, User.must_change_password, User.locked_until],
-                ["用户名", "姓名", "角色", "督查组", "启用", "须改密码", "锁定至"], [User.username, User.display_name],
-                User.id, [(InspectionGroup, InspectionGroup.id == User.group_id)])
+                 Unit.name, User.is_active, User.must_change_password, User.locked_until],
+                ["用户名", "姓名", "角色", "督查组", "责任单位", "启用", "须改密码", "锁定至"],
+                [User.username, User.display_name],
+                User.id, [(InspectionGroup, InspectionGroup.id == User.group_id), (Unit, Unit.id == User.unit_id)])
     raise ValueError(f"unknown entity {entity}")
 
 
@@ -91,7 +98,7 @@ def listing(session: Session, entity: str, search: str = "", limit: int = LIMIT)
 
 def options(session: Session, ref: str) -> list[tuple[int, str]]:
     model = {"street": Street, "group": InspectionGroup, "room": ConsultationRoom, "member": Member,
-             "site": Site}[ref]
+             "site": Site, "unit": Unit}[ref]
     label = model.name
     return [(i, n) for i, n in session.execute(select(model.id, label).order_by(model.id)).all()]
 

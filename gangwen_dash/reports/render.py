@@ -89,7 +89,7 @@ def check_chromium() -> None:
         raise RenderError(f"未找到 Chromium（{CHROMIUM}）：请先执行 apt-get install chromium fonts-noto-cjk")
 
 
-def _export(html: str, png_path: Path | None, pdf_path: Path | None) -> None:
+def _export(html: str, png_path: Path | None, pdf_path: Path | None, landscape: bool = True) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -106,7 +106,7 @@ def _export(html: str, png_path: Path | None, pdf_path: Path | None) -> None:
                 if png_path is not None:
                     page.screenshot(path=str(png_path), clip={"x": 0, "y": 0, "width": WIDTH, "height": HEIGHT})
                 if pdf_path is not None:
-                    page.pdf(path=str(pdf_path), format="A4", landscape=True, print_background=True,
+                    page.pdf(path=str(pdf_path), format="A4", landscape=landscape, print_background=True,
                              prefer_css_page_size=True)
             finally:
                 browser.close()
@@ -115,11 +115,11 @@ def _export(html: str, png_path: Path | None, pdf_path: Path | None) -> None:
         raise RenderError(f"Chromium 渲染失败：{first}") from exc
 
 
-def export_png_pdf(html: str, png_path: Path | None, pdf_path: Path | None) -> None:
+def export_png_pdf(html: str, png_path: Path | None, pdf_path: Path | None, *, landscape: bool = True) -> None:
     """Render ``html`` (a full document) to PNG and/or PDF.
 
     Runs in a worker thread: Playwright's sync API refuses to run in a thread that has an asyncio
     loop (as a Streamlit script thread may), and this keeps the CLI and the app on one code path.
     """
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(_export, html, png_path, pdf_path).result()
+        pool.submit(_export, html, png_path, pdf_path, landscape).result()

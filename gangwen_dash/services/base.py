@@ -23,7 +23,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gangwen_dash.models import AppState, AuditLog
+from gangwen_dash.domain import ROLE_LABELS
+from gangwen_dash.models import AppState, AuditLog, ConsultationRoom, InspectionGroup, Member, Site, Street
 from gangwen_dash.services.permissions import can
 
 
@@ -36,6 +37,7 @@ class Actor:
     role: str
     group_id: int | None = None
     display_name: str = ""
+    unit_id: int | None = None  # the 责任单位 of a ``unit`` account
 
     @property
     def label(self) -> str:
@@ -45,7 +47,7 @@ class Actor:
 def actor_for(user) -> Actor:
     """The actor for a ``models.User`` row as it is now (role and group included)."""
     return Actor(user_id=user.id, username=user.username, role=user.role, group_id=user.group_id,
-                 display_name=user.display_name or user.username)
+                 display_name=user.display_name or user.username, unit_id=user.unit_id)
 
 
 SYSTEM = Actor(user_id=None, username="system", role="secretariat", display_name="系统")
@@ -77,9 +79,11 @@ class StaleEdit(ServiceError):
         super().__init__(message)
 
 
-def require(actor: Actor, action: str, *, group_id: int | None = None) -> None:
-    """Raise PermissionDenied unless ``actor`` may do ``action`` (on a record of ``group_id``)."""
-    allowed, reason = can(actor.role, action, actor_group_id=actor.group_id, record_group_id=group_id)
+def require(actor: Actor, action: str, *, group_id: int | None = None, unit_id: int | None = None) -> None:
+    """Raise PermissionDenied unless ``actor`` may do ``action`` (on a record of ``group_id`` / handed to
+    the unit ``unit_id``; pass ``unit_id=0`` for a record handed to no known unit)."""
+    allowed, reason = can(actor.role, action, actor_group_id=actor.group_id, record_group_id=group_id,
+                          actor_unit_id=actor.unit_id, record_unit_id=unit_id)
     if not allowed:
         raise PermissionDenied(reason)
 
@@ -150,6 +154,23 @@ def _fmt(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+# Fields that hold a reference: a stale-edit message names the record, not its id.
+_REFERENCES = {"group_id": InspectionGroup, "street_id": Street, "site_id": Site, "room_id": ConsultationRoom,
+               "member_ids": Member}
+
+
+def _named(session: Session, key: str, value: Any) -> Any:
+    """``value`` as people know it: a role's Chinese label, a referenced record's name."""
+    if key == "role":
+        return ROLE_LABELS.get(value, value)
+    model = _REFERENCES.get(key)
+    if model is None or value is None or value == "":
+        return value
+    ids = value if isinstance(value, list | tuple) else [value]
+    names = dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+    return "、".join(names.get(i, f"编号 {i}") for i in ids)
+
+
 def state_at_version(session: Session, entity: str, entity_id: int, version: int) -> tuple[dict | None, list[str]]:
     """The record as it was at ``version`` (the audit row that moved it on holds it as ``before``) and
     who wrote the versions after it."""
@@ -197,7 +218,8 @@ def stale_edit(session: Session, entity: str, entity_id: int | None, label: str,
         base = base if base is not None else (original or {})
         fields = [k for k in fields if k in base]
     changes = {k: (base.get(k), current.get(k)) for k in fields if base.get(k) != current.get(k)}
-    detail = "；".join(f"{labels[k]}：{_fmt(old)} → {_fmt(new)}" for k, (old, new) in changes.items())
+    detail = "；".join(f"{labels[k]}：{_fmt(_named(session, k, old))} → {_fmt(_named(session, k, new))}"
+                      for k, (old, new) in changes.items())
     opened = "您打开时尚无内容" if expected_version == 0 else f"您打开时为第 {expected_version} 版"
     who = f"修改人：{'、'.join(by)}；" if by else ""
     return StaleEdit(

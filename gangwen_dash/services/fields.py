@@ -6,12 +6,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from gangwen_dash.config import get_settings
-
 
 def _responsible_unit(value: str) -> str:
-    # The list is configurable (settings.responsible_units), so it is checked at validation time.
-    if value not in get_settings().responsible_units:
+    # The unit must be an active row of ``units``: the service checks that in its transaction
+    # (``services.units.resolve``); here only that one was chosen.
+    value = (value or "").strip()
+    if not value:
         raise ValueError("请选择责任单位")
     return value
 

@@ -1,7 +1,7 @@
 """整改闭环: 交办 → 整改回复 → 复查 (pass → 已销号; fail → back to 整改中 with a new deadline).
 
 Each action is ``fn(actor, command, *, now=None, engine=None)``: permission (own group for inspectors
-and leaders; only the group leader re-checks), pydantic validation with Chinese messages per field,
+and leaders; only the group leader re-checks; a 责任单位 account only on problems handed to its unit), pydantic validation with Chinese messages per field,
 the finding's state must allow the step, ``check_version`` against the version the form was opened
 at (on the row locked for update; a stale step is refused listing what changed), then in ONE
 transaction: the finding's new state, a ``FindingEvent`` row, after-photos (reply), and one audit row.
@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ValidationError, field_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain, photos
 from gangwen_dash.db import write_session
-from gangwen_dash.models import Finding, FindingEvent, Site
+from gangwen_dash.models import ExtensionRequest, Finding, FindingEvent, Site
 from gangwen_dash.queries.audit import FIELD_LABELS
-from gangwen_dash.services import evidence
+from gangwen_dash.services import evidence, units
 from gangwen_dash.services.base import (
     Actor,
     NotFound,
@@ -96,7 +97,8 @@ class Recheck(BaseModel):
         return v
 
 
-TYPE_MESSAGES = {"due_date": "请选择整改期限", "new_due_date": "请选择新的整改期限", "passed": "请选择复查结论"}
+TYPE_MESSAGES = {"due_date": "请选择整改期限", "new_due_date": "请选择新的整改期限", "passed": "请选择复查结论",
+                 "requested_due": "请选择申请的新期限", "granted": "请选择审批结论"}
 
 
 def _parse(model, command):
@@ -113,12 +115,19 @@ def _load(session: Session, actor: Actor, action: str, finding_id: int, expected
     finding = session.get(Finding, finding_id, with_for_update=True)
     if finding is None:
         raise NotFound(f"问题 #{finding_id} 不存在")
-    require(actor, action, group_id=finding.group_id)
+    require(actor, action, group_id=finding.group_id, unit_id=handed_to(session, finding))
     check_version(session, finding, expected_version, entity="finding", label=f"问题 #{finding_id}",
                   labels=LABELS, current=_state(finding))
     if finding.status not in allowed:
         raise ValidationFailed({"status": f"该问题当前为“{finding.status}”，不能{verb}"})
     return finding
+
+
+def handed_to(session: Session, finding: Finding) -> int:
+    """The unit a problem is in the hands of (0 before it is handed over): a unit account's scope."""
+    if finding.status == domain.ST_NEW or finding.handed_over_at is None:
+        return 0
+    return units.unit_id_for(session, finding.responsible_unit)
 
 
 def _state(finding: Finding) -> dict:
@@ -138,18 +147,25 @@ def hand_over(actor: Actor, command: HandOver | dict, *, now: datetime | None = 
             raise ValidationFailed({"due_date": f"整改期限（{cmd.due_date:%Y-%m-%d}）不能早于发现日期（{f.found_at:%Y-%m-%d}）"})
         if cmd.due_date < now.date():
             raise ValidationFailed({"due_date": f"整改期限（{cmd.due_date:%Y-%m-%d}）不能早于今天（{now:%Y-%m-%d}）"})
-        before = _state(f)
-        f.status = domain.ST_RECTIFYING
-        f.responsible_unit = cmd.responsible_unit
-        f.due_date = cmd.due_date
-        f.first_due_date = cmd.due_date  # the deadline promised at hand-over: on-time rates judge against it
-        f.handed_over_at = now
-        bump_version(f)
-        session.add(FindingEvent(finding=f, action="交办", at=now, user_id=actor.user_id, note=cmd.note,
-                                 responsible_unit=cmd.responsible_unit, due_date=cmd.due_date))
-        session.flush()
-        audit(session, actor, "finding.hand_over", "finding", f.id, before, _state(f), at=now)
+        unit = units.resolve(session, cmd.responsible_unit)
+        hand_over_in(session, actor, f, unit.name, cmd.due_date, cmd.note, now)
         return f.version
+
+
+def hand_over_in(session: Session, actor: Actor, f: Finding, unit_name: str, due: date, note: str,
+                 now: datetime, action: str = "finding.hand_over") -> None:
+    """The 交办 step on a locked, checked finding, in the caller's transaction (also used by 交办单)."""
+    before = _state(f)
+    f.status = domain.ST_RECTIFYING
+    f.responsible_unit = unit_name
+    f.due_date = due
+    f.first_due_date = due  # the deadline promised at hand-over: on-time rates judge against it
+    f.handed_over_at = now
+    bump_version(f)
+    session.add(FindingEvent(finding=f, action="交办", at=now, user_id=actor.user_id, note=note,
+                             responsible_unit=unit_name, due_date=due))
+    session.flush()
+    audit(session, actor, action, "finding", f.id, before, _state(f), at=now)
 
 
 def reply(actor: Actor, command: Reply | dict, *, now: datetime | None = None, engine=None) -> int:
@@ -211,6 +227,106 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
         audit(session, actor, "finding.recheck", "finding", f.id, before, {**_state(f), "passed": cmd.passed},
               at=now)
         return f.version
+
+
+# --------------------------------------------------------------------------- deadline extensions (issue 15)
+
+
+class ExtensionAsk(BaseModel):
+    finding_id: int
+    requested_due: date
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        v = (v or "").strip()
+        if len(v) < 4:
+            raise ValueError("请写明延期理由（至少 4 个字）")
+        if len(v) > 500:
+            raise ValueError("延期理由不能超过 500 字")
+        return v
+
+
+class ExtensionDecision(BaseModel):
+    request_id: int
+    expected_version: int
+    granted: bool
+    note: str = ""
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v: str) -> str:
+        v = (v or "").strip()
+        if len(v) > 500:
+            raise ValueError("审批意见不能超过 500 字")
+        return v
+
+
+def request_extension(actor: Actor, command: ExtensionAsk | dict, *, now: datetime | None = None,
+                      engine=None) -> int:
+    """延期申请 by the unit the problem is handed to: a later deadline with a reason, for the group leader
+    to decide. One open request per problem. Returns the request's id."""
+    require(actor, "finding.request_extension")
+    cmd = _parse(ExtensionAsk, command)
+    now = (now or datetime.now()).replace(microsecond=0)
+    with write_session(engine) as session:
+        f = session.get(Finding, cmd.finding_id, with_for_update=True)
+        if f is None:
+            raise NotFound(f"问题 #{cmd.finding_id} 不存在")
+        require(actor, "finding.request_extension", group_id=f.group_id, unit_id=handed_to(session, f))
+        if f.status != domain.ST_RECTIFYING:
+            raise ValidationFailed({"status": f"该问题当前为“{f.status}”，不能申请延期"})
+        if cmd.requested_due <= f.due_date:
+            raise ValidationFailed({"requested_due": f"申请的期限应晚于现有整改期限（{f.due_date:%Y-%m-%d}）"})
+        pending = session.execute(select(ExtensionRequest.id).where(
+            ExtensionRequest.finding_id == f.id, ExtensionRequest.state == domain.EXT_PENDING)).first()
+        if pending:
+            raise ValidationFailed({"requested_due": "该问题已有一份待审批的延期申请，请等待组长审批"})
+        req = ExtensionRequest(finding_id=f.id, requested_by=actor.user_id, requested_at=now, reason=cmd.reason,
+                               current_due=f.due_date, requested_due=cmd.requested_due, version=1)
+        session.add(req)
+        session.add(FindingEvent(finding=f, action="申请延期", at=now, user_id=actor.user_id, note=cmd.reason,
+                                 responsible_unit=f.responsible_unit, due_date=cmd.requested_due))
+        session.flush()
+        audit(session, actor, "finding.request_extension", "extension_request", req.id, None, snapshot(req), at=now)
+        return req.id
+
+
+def decide_extension(actor: Actor, command: ExtensionDecision | dict, *, now: datetime | None = None,
+                     engine=None) -> None:
+    """The group leader grants (the deadline in force moves; ``first_due_date`` still judges 按期) or
+    refuses (a reason is required) a pending extension request."""
+    require(actor, "finding.decide_extension")
+    cmd = _parse(ExtensionDecision, command)
+    now = (now or datetime.now()).replace(microsecond=0)
+    if not cmd.granted and not cmd.note:
+        raise ValidationFailed({"note": "驳回延期申请，请写明理由"})
+    with write_session(engine) as session:
+        req = session.get(ExtensionRequest, cmd.request_id, with_for_update=True)
+        if req is None:
+            raise NotFound(f"延期申请 #{cmd.request_id} 不存在")
+        f = session.get(Finding, req.finding_id, with_for_update=True)
+        require(actor, "finding.decide_extension", group_id=f.group_id)
+        check_version(session, req, cmd.expected_version, entity="extension_request",
+                      label=f"延期申请 #{req.id}", labels={"state": "状态", "decision_note": "审批意见"})
+        if req.state != domain.EXT_PENDING:
+            raise ValidationFailed({"status": f"该延期申请已{req.state}"})
+        before = snapshot(req)
+        req.state = domain.EXT_GRANTED if cmd.granted else domain.EXT_REFUSED
+        req.decided_by, req.decided_at, req.decision_note = actor.user_id, now, cmd.note
+        bump_version(req)
+        if cmd.granted and f.status != domain.ST_CLOSED:
+            f_before = _state(f)
+            f.due_date = max(f.due_date, req.requested_due)
+            bump_version(f)
+            session.flush()
+            audit(session, actor, "finding.extend", "finding", f.id, f_before, _state(f), at=now)
+        session.add(FindingEvent(finding=f, action="同意延期" if cmd.granted else "驳回延期", at=now,
+                                 user_id=actor.user_id, note=cmd.note or ("同意延期至 " + f"{req.requested_due:%Y-%m-%d}"),
+                                 due_date=req.requested_due if cmd.granted else None))
+        session.flush()
+        audit(session, actor, "finding.decide_extension", "extension_request", req.id, before, snapshot(req), at=now)
 
 
 # Fields a re-imported ledger may correct, and the lifecycle event a newly filled time stands for.

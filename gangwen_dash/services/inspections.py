@@ -27,11 +27,11 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gangwen_dash import domain, photos
-from gangwen_dash.config import DISTRICT_BBOX, get_settings
+from gangwen_dash import domain, geo, photos
+from gangwen_dash.config import get_settings
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
-from gangwen_dash.services import evidence
+from gangwen_dash.services import evidence, units
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors
 from gangwen_dash.services.evidence import PhotoUpload
 from gangwen_dash.services.fields import ResponsibleUnit
@@ -40,7 +40,7 @@ LOCATION_SOURCES = ("工地坐标", "设备定位", "地图选点")
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
 __all__ = ["FindingInput", "PhotoUpload", "RecordInspection", "RecordResult", "default_due_date",
-           "in_district", "record_inspection"]
+           "record_inspection"]
 
 
 def default_due_date(severity: str, found: date) -> date:
@@ -48,15 +48,8 @@ def default_due_date(severity: str, found: date) -> date:
     return found + timedelta(days=int(get_settings().deadline_days.get(severity, 7)))
 
 
-def in_district(lat: float, lon: float) -> bool:
-    b = DISTRICT_BBOX
-    return b["lat_min"] <= lat <= b["lat_max"] and b["lon_min"] <= lon <= b["lon_max"]
-
-
 def outside_district_message(lat: float, lon: float) -> str:
-    b = DISTRICT_BBOX
-    return (f"坐标（{lat:.5f}, {lon:.5f}）不在港闻区范围内（纬度 {b['lat_min']}–{b['lat_max']}，"
-            f"经度 {b['lon_min']}–{b['lon_max']}），请重新定位或改用工地坐标")
+    return geo.outside_district_message(lat, lon) + "，请重新定位或改用工地坐标"
 
 
 class FindingInput(BaseModel):
@@ -215,7 +208,7 @@ def cross_check(cmd: RecordInspection, now: datetime) -> dict[str, str]:
             errors[f"findings.{i}.photos"] = "请至少上传一张问题照片（不符合项必须有照片为证）"
     if cmd.location_source != "工地坐标" and (cmd.lat is None or cmd.lon is None):
         errors["location"] = "请先获取定位或在地图上选点，或改用工地坐标"
-    if cmd.lat is not None and cmd.lon is not None and not in_district(cmd.lat, cmd.lon):
+    if cmd.lat is not None and cmd.lon is not None and not geo.in_district(cmd.lat, cmd.lon):
         errors["location"] = outside_district_message(cmd.lat, cmd.lon)
     elif (cmd.lat is None) != (cmd.lon is None):
         errors["location"] = "纬度和经度须同时填写"
@@ -270,6 +263,10 @@ def _store(actor: Actor, cmd: RecordInspection, processed, writer: photos.PhotoW
         ).scalars().all()
         if len(members) != len(cmd.member_ids):
             errors["member_ids"] = "委员名单中有不存在或已停用的人员，请重新选择"
+        active_units = units.active_names(session)
+        for i, f_in in enumerate(cmd.findings):
+            if f_in.responsible_unit not in active_units:
+                errors[f"findings.{i}.responsible_unit"] = units.UNKNOWN_UNIT.format(name=f_in.responsible_unit)
         if errors:
             raise ValidationFailed(errors)
         checks = [evidence.check(p, site, cmd.inspected_at, f"findings.{i}.photos", cmd.confirm_flagged_photos)

@@ -17,13 +17,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gangwen_dash import domain
-from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_NAME
+from gangwen_dash import domain, geo
 from gangwen_dash.db import write_session
 from gangwen_dash.models import (
     ConsultationRoom,
@@ -35,6 +42,7 @@ from gangwen_dash.models import (
     Proposal,
     Site,
     Street,
+    Unit,
 )
 from gangwen_dash.services.base import (
     Actor,
@@ -67,18 +75,25 @@ def Text(label: str, max_len: int, *, required: bool = True):
     return Annotated[str, BeforeValidator(lambda v: _text(v, label, max_len, required=required))]
 
 
+def _choice(v: str, label: str, options: tuple[str, ...]) -> str:
+    if v not in options:
+        raise ValueError(f"{label}应为 {'/'.join(options)} 之一")
+    return v
+
+
+def Choice(label: str, options: tuple[str, ...]):
+    """One of ``options`` (a domain vocabulary), refused with "{label}应为 …之一"."""
+    return Annotated[str, AfterValidator(lambda v: _choice(v, label, options))]
+
+
 def _not_future(day: date | None, label: str, today: date) -> None:
     if day is not None and day > today:
         raise ValueError(f"{label} {day} 晚于今天，不能是将来的日期")
 
 
 def _in_district(lat: float, lon: float) -> None:
-    b = DISTRICT_BBOX
-    if not (b["lat_min"] <= lat <= b["lat_max"]) or not (b["lon_min"] <= lon <= b["lon_max"]):
-        raise ValueError(
-            f"坐标（{lat}, {lon}）不在{DISTRICT_NAME}范围内（纬度 {b['lat_min']}–{b['lat_max']}，"
-            f"经度 {b['lon_min']}–{b['lon_max']}，WGS-84）"
-        )
+    if not geo.in_district(lat, lon):
+        raise ValueError(geo.outside_district_message(lat, lon))
 
 
 class Command(BaseModel):
@@ -91,9 +106,44 @@ class Command(BaseModel):
         return self.model_dump(exclude={"today"})
 
 
+def _addresses(value: Any, kind: str) -> str:
+    """Reminder addresses (issue 15): e-mail addresses or webhook URLs, several separated by “;”."""
+    text = _text(value, "提醒邮箱" if kind == "email" else "群机器人地址", 200 if kind == "email" else 500,
+                 required=False)
+    for part in [p.strip() for p in text.replace("；", ";").split(";") if p.strip()]:
+        if kind == "email" and ("@" not in part or " " in part):
+            raise ValueError(f"“{part}”不是有效的邮箱地址")
+        if kind == "webhook" and not part.lower().startswith(("https://", "http://")):
+            raise ValueError(f"群机器人地址应以 https:// 开头（“{part}”）")
+    return text
+
+
+Email = Annotated[str, BeforeValidator(lambda v: _addresses(v, "email"))]
+Webhook = Annotated[str, BeforeValidator(lambda v: _addresses(v, "webhook"))]
+
+
 class GroupCmd(Command):
     name: Text("督查组名称", 40)
     sort_order: int = 0
+    notify_email: Email = ""
+    webhook_url: Webhook = ""
+
+
+class UnitCmd(Command):
+    name: Text("单位名称", 40)
+    kind: str = domain.UNIT_KINDS[0]
+    contact: Text("联系人", 40, required=False) = ""
+    phone: Text("电话", 30, required=False) = ""
+    notify_email: Email = ""
+    webhook_url: Webhook = ""
+    is_active: bool = True
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in domain.UNIT_KINDS:
+            raise ValueError(f"类型应为 {'/'.join(domain.UNIT_KINDS)} 之一")
+        return v
 
 
 class MemberCmd(Command):
@@ -117,14 +167,7 @@ class SiteCmd(Command):
     lat: float
     lon: float
     builder: Text("建设单位", 120, required=False) = ""
-    status: str = "在建"
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.SITE_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.SITE_STATUSES)} 之一")
-        return v
+    status: Choice("状态", domain.SITE_STATUSES) = "在建"
 
     @model_validator(mode="after")
     def _coords(self):
@@ -135,18 +178,11 @@ class SiteCmd(Command):
 class RoomCmd(Command):
     name: Text("议事室名称", 120)
     street_id: int
-    kind: str
+    kind: Choice("类型", domain.ROOM_KINDS)
     lat: float
     lon: float
     established_on: date
     is_pilot: bool = False
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v):
-        if v not in domain.ROOM_KINDS:
-            raise ValueError(f"类型应为 {'/'.join(domain.ROOM_KINDS)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -158,16 +194,9 @@ class RoomCmd(Command):
 class ProjectCmd(Command):
     room_id: int
     title: Text("项目名称", 200)
-    status: str
+    status: Choice("状态", domain.PROJECT_STATUSES)
     raised_on: date
     solved_on: date | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.PROJECT_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.PROJECT_STATUSES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -187,7 +216,7 @@ class ProposalCmd(Command):
     title: Text("提案标题", 200)
     proposer: Text("提案人", 120)
     submitted_on: date
-    stage: str
+    stage: Choice("办理阶段", domain.PROPOSAL_STAGES)
     handling_unit: Text("承办单位", 60, required=False) = ""
     assigned_on: date | None = None
     replied_on: date | None = None
@@ -203,13 +232,6 @@ class ProposalCmd(Command):
     def _blank_none(cls, v):
         text = "" if v is None else str(v).strip()
         return text or None
-
-    @field_validator("stage")
-    @classmethod
-    def _stage(cls, v):
-        if v not in domain.PROPOSAL_STAGES:
-            raise ValueError(f"办理阶段应为 {'/'.join(domain.PROPOSAL_STAGES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -235,15 +257,8 @@ class OpinionCmd(Command):
     title: Text("标题", 200)
     collector: Text("收集人", 40)
     submitted_on: date
-    status: str
+    status: Choice("状态", domain.OPINION_STATUSES)
     instructed: bool = False
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v):
-        if v not in domain.OPINION_STATUSES:
-            raise ValueError(f"状态应为 {'/'.join(domain.OPINION_STATUSES)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -253,16 +268,9 @@ class OpinionCmd(Command):
 
 class ActivityCmd(Command):
     title: Text("活动名称", 200)
-    kind: str
+    kind: Choice("类型", domain.ACTIVITY_KINDS)
     held_on: date
     member_ids: list[int] = []
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v):
-        if v not in domain.ACTIVITY_KINDS:
-            raise ValueError(f"类型应为 {'/'.join(domain.ACTIVITY_KINDS)} 之一")
-        return v
 
     @model_validator(mode="after")
     def _check(self):
@@ -301,7 +309,15 @@ SPECS: dict[str, EntitySpec] = {
     s.entity: s
     for s in (
         EntitySpec("group", "督查组", InspectionGroup, "group.manage", GroupCmd,
-                   (Field("name", "督查组名称"), Field("sort_order", "排序", "int")), "name", ("name",)),
+                   (Field("name", "督查组名称"), Field("sort_order", "排序", "int"),
+                    Field("notify_email", "组长提醒邮箱（多个用 ; 分隔）", required=False),
+                    Field("webhook_url", "群机器人地址（企业微信/钉钉）", required=False)), "name", ("name",)),
+        EntitySpec("unit", "责任单位", Unit, "unit.manage", UnitCmd,
+                   (Field("name", "单位名称"), Field("kind", "类型", "choice", domain.UNIT_KINDS),
+                    Field("contact", "联系人", required=False), Field("phone", "电话", required=False),
+                    Field("notify_email", "提醒邮箱（多个用 ; 分隔）", required=False),
+                    Field("webhook_url", "群机器人地址（企业微信/钉钉）", required=False),
+                    Field("is_active", "启用", "bool")), "name", ("name",)),
         EntitySpec("member", "委员", Member, "member.manage", MemberCmd,
                    (Field("name", "姓名"), Field("sector", "界别"),
                     Field("group_id", "督查组", "ref", ref="group", required=False),
@@ -516,7 +532,19 @@ def update_in(session: Session, actor: Actor, entity: str, record_id: int, cmd: 
     bump_version(obj)
     session.flush()
     audit(session, actor, action or f"{entity}.update", entity, obj.id, current, record_snapshot(obj))
+    if entity == "unit" and current["name"] != obj.name:
+        _rename_unit(session, current["name"], obj.name)
     return obj.version, changes
+
+
+def _rename_unit(session: Session, old: str, new: str) -> None:
+    """Problems name their unit: a renamed unit keeps its problems (letters keep the name they were issued with)."""
+    from sqlalchemy import update as sql_update
+
+    from gangwen_dash.models import Finding, FindingEvent
+
+    session.execute(sql_update(Finding).where(Finding.responsible_unit == old).values(responsible_unit=new))
+    session.execute(sql_update(FindingEvent).where(FindingEvent.responsible_unit == old).values(responsible_unit=new))
 
 
 def load_for_edit(entity: str, record_id: int, *, engine=None) -> dict[str, Any]:

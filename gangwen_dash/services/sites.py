@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash.db import write_session
+from gangwen_dash.geo import in_district
 from gangwen_dash.models import Site, Street
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, snapshot, validation_errors
-from gangwen_dash.services.inspections import in_district, outside_district_message
+from gangwen_dash.services.inspections import outside_district_message
 
 
 class RegisterSite(BaseModel):

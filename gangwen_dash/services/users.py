@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gangwen_dash import domain
 from gangwen_dash.db import write_session
-from gangwen_dash.models import InspectionGroup, Member, User
+from gangwen_dash.models import InspectionGroup, Member, Unit, User
 from gangwen_dash.passwords import hash_password
 from gangwen_dash.services import sessions
 from gangwen_dash.services.auth import MIN_PASSWORD_LENGTH
@@ -30,7 +30,7 @@ from gangwen_dash.services.base import (
 )
 
 USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角色", "group_id": "督查组",
-               "member_id": "对应委员", "is_active": "启用", "must_change_password": "须改密码"}
+               "member_id": "对应委员", "unit_id": "责任单位", "is_active": "启用", "must_change_password": "须改密码"}
 
 
 def user_snapshot(user: User) -> dict[str, Any]:
@@ -46,6 +46,7 @@ class UserCmd(BaseModel):
     role: str
     group_id: int | None = None
     member_id: int | None = None
+    unit_id: int | None = None
     is_active: bool = True
 
     @field_validator("username", mode="before")
@@ -80,6 +81,10 @@ class UserCmd(BaseModel):
             raise ValueError("督查组成员和组长必须指定所属督查组")
         if self.role not in ("inspector", "group_leader"):
             self.group_id = None
+        if self.role == "unit" and self.unit_id is None:
+            raise ValueError("责任单位账号必须指定所属责任单位")
+        if self.role != "unit":
+            self.unit_id = None
         return self
 
 
@@ -102,6 +107,8 @@ def _check_refs(session, cmd: UserCmd) -> None:
         raise ValidationFailed({"group_id": f"督查组（编号 {cmd.group_id}）不存在"})
     if cmd.member_id is not None and session.get(Member, cmd.member_id) is None:
         raise ValidationFailed({"member_id": f"委员（编号 {cmd.member_id}）不存在"})
+    if cmd.unit_id is not None and session.get(Unit, cmd.unit_id) is None:
+        raise ValidationFailed({"unit_id": f"责任单位（编号 {cmd.unit_id}）不存在"})
 
 
 def group_id_by_name(name: str, *, engine=None) -> int:
@@ -154,7 +161,7 @@ def update_user(actor: Actor, user_id: int, data: dict[str, Any], expected_versi
             setattr(user, key, value)
         if not user.is_active and before["is_active"]:
             sessions.revoke_user(session, user.id, "deactivated")
-        elif (user.role, user.group_id) != (before["role"], before["group_id"]):
+        elif (user.role, user.group_id, user.unit_id) != (before["role"], before["group_id"], before["unit_id"]):
             sessions.revoke_user(session, user.id, "role_changed")
         bump_version(user)
         session.flush()

@@ -223,7 +223,9 @@ def slot_category(slot: str) -> str | None:
 
 def init_finding_slot(slot: str, found: date) -> None:
     st.session_state.setdefault(f"entry.f.{slot}.severity", domain.SEV_MAJOR)
-    st.session_state.setdefault(f"entry.f.{slot}.unit", get_settings().responsible_units[0])
+    from gangwen_dash.ui.units import load_unit_names
+
+    st.session_state.setdefault(f"entry.f.{slot}.unit", next(iter(load_unit_names()), ""))
     st.session_state.setdefault(f"entry.f.{slot}.due", default_due_date(
         st.session_state[f"entry.f.{slot}.severity"], found))
     st.session_state.setdefault(f"entry.f.{slot}.desc", "")

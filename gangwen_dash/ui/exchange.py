@@ -137,7 +137,9 @@ def fixed_choices(col) -> list[str]:
     if col.key == "street":
         return list(load_streets()["name"])
     if col.key == "responsible_unit":
-        return list(get_settings().responsible_units)
+        from gangwen_dash.ui.units import load_unit_names
+
+        return list(load_unit_names())
     return list(col.choices)
 
 

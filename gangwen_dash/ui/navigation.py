@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The CPPCC's own roles; a 责任单位 (``unit``) account sees only the pages that list it.
 ALL_ROLES = ("chair", "inspector", "group_leader", "secretariat")
 
 
@@ -34,12 +35,17 @@ PAGES: list[PageSpec] = [
              roles=("inspector", "group_leader", "secretariat"), section="督查"),
     PageSpec("pages/rectification.py", "整改跟踪", "tracking", ":material/assignment_turned_in:",
              roles=("inspector", "group_leader", "secretariat"), section="督查"),
+    PageSpec("pages/letters.py", "交办单", "letters", ":material/description:",
+             roles=("group_leader", "secretariat"), section="督查"),
+    PageSpec("pages/unit_inbox.py", "本单位整改", "unit", ":material/inbox:", roles=("unit",), section="整改"),
     PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:",
              roles=("secretariat", "chair"), section="机关"),
     PageSpec("pages/records.py", "记录管理", "records", ":material/folder_managed:",
              roles=("secretariat",), section="机关"),
     PageSpec("pages/data_exchange.py", "Excel导入导出", "exchange", ":material/table_view:",
              roles=("secretariat",), section="机关"),
+    PageSpec("pages/outbox.py", "提醒发件箱", "outbox", ":material/outgoing_mail:", roles=("secretariat",),
+             section="机关"),
 ]
 
 

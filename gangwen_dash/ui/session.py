@@ -64,7 +64,7 @@ def refresh() -> Actor | None:
             if not user.is_active:
                 _forget(sessions.ENDED["deactivated"])
                 return None
-            if (user.role, user.group_id) != (actor.role, actor.group_id):
+            if (user.role, user.group_id, user.unit_id) != (actor.role, actor.group_id, actor.unit_id):
                 _forget(sessions.ENDED["role_changed"])
                 return None
             st.session_state[ACTOR_KEY] = actor_for(user)

@@ -68,6 +68,22 @@ def test_projects_page_2019_figures(demo_url):
     assert len(at.get("vega_lite_chart")) == 5
 
 
+def test_projects_page_in_a_week_counts_the_year_so_far(demo_url):
+    """A chair on 本周 sees where the year's projects stand at the week's end, not a row of zeros."""
+    week_end = date(2019, 12, 29)
+    so_far = Period(date(2019, 1, 1), week_end)
+    with read_session() as s:
+        status = projects.project_status(s, so_far)
+        week = projects.project_status(s, Period(date(2019, 12, 23), week_end))
+    at = _open("pages/projects.py", {"period": "2019-W52"})
+    assert not at.exception
+    expected = dict(zip(status["status"], status["projects"], strict=True))
+    assert int(week["projects"].sum()) < int(status["projects"].sum())  # the week alone would show (almost) none
+    m = _metrics(at)
+    assert (m["民生项目"], m["已解决"]) == (f"{sum(expected.values())} 个", f"{expected['已解决']} 个")
+    assert "2019年01月01日至12月29日（本期所在年份累计）" in at.caption[0].value
+
+
 def test_projects_page_street_from_url(demo_url):
     with read_session() as s:
         sid = int(streets(s).iloc[0]["id"])
@@ -92,6 +108,17 @@ def test_activities_page_2019(demo_url):
         expected = activities.member_participation(s, YEAR)
     assert len(members) == len(expected) >= 68
     assert members["activities"].sum() == expected["activities"].sum() > 0
+
+
+def test_activities_page_in_a_month_counts_the_year_so_far(demo_url):
+    so_far = Period(date(2019, 1, 1), date(2019, 6, 30))
+    with read_session() as s:
+        expected = int(activities.by_kind(s, so_far)["activities"].sum())
+        june = int(activities.by_kind(s, Period(date(2019, 6, 1), date(2019, 6, 30)))["activities"].sum())
+    at = _open("pages/activities.py", {"period": "2019-06"})
+    assert not at.exception
+    assert 0 < june < expected and _metrics(at)["履职活动"] == f"{expected} 次"
+    assert "2019年01月01日至06月30日（本期所在年份累计）" in at.caption[0].value
 
 
 def test_activities_page_group_narrows_members(demo_url):

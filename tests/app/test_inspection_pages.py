@@ -137,7 +137,7 @@ def test_rectification_page_hand_over_reply_recheck(demo_url):
     with read_session(get_engine(demo_url)) as s:
         site = s.get(Site, 3)
     now = datetime.now().replace(microsecond=0)
-    from tests.unit.test_inspection_service import command
+    from tests.support.inspections import command
 
     cmd, _ = command(get_engine(demo_url), inspector.group_id, inspected_at=now, site_id=site.id)
     cmd["findings"][0]["photos"] = [{"name": "p.jpg", "data": images.jpeg(site.lat, site.lon, now)}]
@@ -240,7 +240,7 @@ def test_entry_extra_finding_added_and_removed(demo_url):
 
 
 def _new_finding(url, inspector):
-    from tests.unit.test_inspection_service import command
+    from tests.support.inspections import command
 
     with read_session(get_engine(url)) as s:
         site = s.get(Site, 3)

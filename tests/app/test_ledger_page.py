@@ -12,7 +12,7 @@ from gangwen_dash.models import Finding, Site, User
 from gangwen_dash.passwords import hash_password
 from tests.support.apptest import app_test
 from tests.support.factory import Factory
-from tests.unit.test_inspection_service import actor
+from tests.support.inspections import actor
 from tests.unit.test_ledger_import import ROWS, SHEET, seed_known, write_ledger
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from gangwen_dash import domain
 from gangwen_dash.dates import iso_week_label
-from gangwen_dash.db import get_engine, read_session
-from gangwen_dash.models import Finding, InspectionGroup, Street, User
+from gangwen_dash.db import get_engine, read_session, write_session
+from gangwen_dash.models import Finding, InspectionGroup, Street, Unit, User
 from gangwen_dash.services import findings, records
 from gangwen_dash.services.base import actor_for
 from gangwen_dash.services.inspections import record_inspection
@@ -73,6 +73,9 @@ def store(url: str) -> Stored:
         group = s.execute(select(InspectionGroup).order_by(InspectionGroup.id)).scalars().first()
         street_id = s.execute(select(Street.id).order_by(Street.id)).scalars().first()
         group_id, group_version, order = group.id, group.version, group.sort_order
+    with write_session(engine) as s:  # the hostile unit in the 责任单位 list (longer than the form allows)
+        if s.execute(select(Unit.id).where(Unit.name == UNIT)).first() is None:
+            s.add(Unit(name=UNIT, kind="政府部门", version=1))
     group_name = "组" + IMAGE
     records.update(admin, "group", group_id, {"name": group_name, "sort_order": order}, group_version, engine=engine)
     member = "委员" + HTML

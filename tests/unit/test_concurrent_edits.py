@@ -21,7 +21,7 @@ from gangwen_dash.models import AuditLog, Finding, Site, User, WeeklyNote
 from gangwen_dash.services import findings, records, users, weekly_notes
 from gangwen_dash.services.base import StaleEdit
 from gangwen_dash.services.inspections import record_inspection
-from tests.unit.test_inspection_service import NOW, actor, command
+from tests.support.inspections import NOW, actor, command
 
 
 def _race(monkeypatch, module, save_a, save_b):
@@ -111,6 +111,27 @@ def test_user_account(demo_engine, monkeypatch):
     assert f"已被他人修改：姓名：第二督查组成员 → {won}" in str(exc)
     with read_session(demo_engine) as s:
         assert (s.get(User, uid).display_name, s.get(User, uid).version) == (won, version + 1)
+
+
+def test_stale_message_names_roles_and_groups_not_codes(demo_engine):
+    """A role or group changed meanwhile reads as people know it (督查组成员 → 督查组组长), not as codes or ids."""
+    from gangwen_dash.models import InspectionGroup
+
+    admin = actor(demo_engine, "admin")
+    with read_session(demo_engine) as s:
+        user = s.execute(select(User).where(User.username == "inspector2")).scalar_one()
+        uid, version, group_id = user.id, user.version, user.group_id
+        groups = dict(s.execute(select(InspectionGroup.id, InspectionGroup.name)).all())
+    other = next(g for g in groups if g != group_id)
+    users.update_user(admin, uid, {"username": "inspector2", "display_name": "第二督查组成员", "role": "group_leader",
+                                   "group_id": other}, version, engine=demo_engine)
+    with pytest.raises(StaleEdit) as info:
+        users.update_user(admin, uid, {"username": "inspector2", "display_name": "改名", "role": "inspector",
+                                       "group_id": group_id}, version, engine=demo_engine)
+    message = str(info.value)
+    assert "角色：督查组成员 → 督查组组长" in message, message
+    assert f"督查组：{groups[group_id]} → {groups[other]}" in message, message
+    assert "group_leader" not in message
 
 
 def test_finding_hand_over(demo_engine, photo_dir, monkeypatch):

@@ -12,7 +12,7 @@ from gangwen_dash.queries.open_findings import open_findings
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.drafts import clear_draft, load_draft, save_draft
 from gangwen_dash.services.sites import register_site
-from tests.unit.test_inspection_service import actor
+from tests.support.inspections import actor
 
 
 def test_register_site_inline_and_find_it(demo_engine):

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,25 +15,15 @@ from gangwen_dash.models import (
     Finding,
     FindingEvent,
     Inspection,
-    Member,
     Photo,
-    Site,
-    User,
     inspection_members,
 )
-from gangwen_dash.services.auth import actor_for
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import record_inspection
 from tests.support import images
+from tests.support.inspections import AT, NOW, actor, command
 
-AT = datetime(2019, 11, 12, 10, 0)
-NOW = datetime(2019, 11, 12, 15, 0)
 TABLES = (Inspection, ChecklistResult, Finding, FindingEvent, Photo, AuditLog)
-
-
-def actor(engine, username="inspector1"):
-    with read_session(engine) as s:
-        return actor_for(s.execute(select(User).where(User.username == username)).scalar_one())
 
 
 def counts(engine, photo_dir):
@@ -42,26 +32,6 @@ def counts(engine, photo_dir):
         out["inspection_members"] = s.execute(select(func.count()).select_from(inspection_members)).scalar_one()
     out["files"] = len([p for p in photo_dir.rglob("*") if p.is_file()]) if photo_dir.exists() else 0
     return out
-
-
-def command(engine, group_id, **over):
-    with read_session(engine) as s:
-        site = s.execute(select(Site).order_by(Site.id)).scalars().first()
-        members = s.execute(select(Member.id).where(Member.group_id == group_id).limit(4)).scalars().all()
-    cmd = {
-        "idempotency_key": uuid.uuid4().hex,
-        "site_id": site.id, "kind": "日常督查", "inspected_at": AT, "group_id": group_id,
-        "member_ids": list(members),
-        "checklist": {"S1": "符合", "S2": "不符合", "S3": "符合", "S4": "符合", "S5": "不适用", "S6": "符合"},
-        "findings": [{
-            "category": "S2", "severity": "较重", "responsible_unit": "住建局",
-            "description": "砂石料堆放未覆盖防尘网",
-            "photos": [{"name": "s2.jpg", "data": images.jpeg(site.lat + 0.0005, site.lon, AT - timedelta(minutes=5))}],
-        }],
-        "notes": "测试",
-    }
-    cmd.update(over)
-    return cmd, site
 
 
 def test_complete_inspection_with_failing_s2_and_photo_in_one_transaction(demo_engine, photo_dir):

@@ -23,15 +23,26 @@ import gangwen_dash.services as services_pkg
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.exchange import exporter, importer, workbook
 from gangwen_dash.exchange.mapping import Mapping
-from gangwen_dash.models import AuditLog, Draft, Finding, Inspection, InspectionGroup, Member, Street, User
-from gangwen_dash.services import auth, drafts, findings, records, sessions, sites, users, weekly_notes
+from gangwen_dash.models import (
+    AuditLog,
+    Draft,
+    ExtensionRequest,
+    Finding,
+    Inspection,
+    InspectionGroup,
+    Member,
+    Street,
+    User,
+)
+from gangwen_dash.services import auth, drafts, findings, letters, records, sessions, sites, users, weekly_notes
 from gangwen_dash.services.base import PermissionDenied
 from gangwen_dash.services.inspections import record_inspection
 from gangwen_dash.services.permissions import MATRIX
 from tests.support import images
-from tests.unit.test_inspection_service import NOW, actor, command
+from tests.support.inspections import NOW, actor, command
 
-ROLE_USERS = {"chair": "chair", "inspector": "inspector1", "group_leader": "leader1", "secretariat": "admin"}
+ROLE_USERS = {"chair": "chair", "inspector": "inspector1", "group_leader": "leader1", "secretariat": "admin",
+              "unit": "zjj"}  # zjj: the 住建局 account; the table's problems are handed to 住建局
 
 
 def _uid() -> str:
@@ -88,6 +99,8 @@ def _record_data(entity: str, engine) -> dict:
         "opinion": {"title": f"社情民意{n}", "collector": "民意监督员01", "submitted_on": date(2019, 4, 1),
                     "status": "收集"},
         "activity": {"title": f"活动{n}", "kind": "协商", "held_on": date(2019, 7, 1), "member_ids": members},
+        "unit": {"name": f"单位{n}", "kind": "政府部门", "contact": "张三", "notify_email": f"u{n}@example.gov.cn",
+                 "is_active": True},
     }[entity]
 
 
@@ -128,6 +141,17 @@ SERVICES = [
      lambda a, e: (lambda fid: findings.reply(a, {"finding_id": fid, "expected_version": 1, "text": "已整改到位",
                                                   "photos": _site_photo(e, fid), "confirm_flagged_photos": True},
                                               now=NOW, engine=e))(_finding(e, "整改中"))),
+    ("finding.request_extension", "findings.request_extension",
+     lambda a, e: findings.request_extension(a, {"finding_id": _finding(e, "整改中"), "reason": "雨天无法施工",
+                                                 "requested_due": NOW.date() + timedelta(days=10)},
+                                             now=NOW, engine=e)),
+    ("finding.decide_extension", "findings.decide_extension",
+     lambda a, e: findings.decide_extension(a, {"request_id": _pending_extension(e), "expected_version": 1,
+                                                "granted": True}, now=NOW, engine=e)),
+    ("letter.issue", "letters.issue_letter",
+     lambda a, e: letters.issue_letter(a, {"responsible_unit": "城管局", "items": [
+         {"finding_id": _finding(e, "待交办"), "expected_version": 1, "due_date": date(2019, 11, 20)}]},
+         now=NOW, engine=e)),
     ("finding.recheck", "findings.recheck",
      lambda a, e: findings.recheck(a, {"finding_id": _finding(e, "待复查"), "expected_version": 1, "passed": True},
                                    now=NOW, engine=e)),
@@ -185,6 +209,18 @@ def _in_session(engine, call):
 def _finding_version(engine, fid: int) -> int:
     with read_session(engine) as s:
         return s.get(Finding, fid).version
+
+
+def _pending_extension(engine) -> int:
+    """A pending extension request on a fresh 住建局 problem of group A (as if zjj had asked)."""
+    fid = _finding(engine, "整改中")
+    with write_session(engine) as s:
+        f = s.get(Finding, fid)
+        req = ExtensionRequest(finding_id=fid, requested_at=NOW, reason="雨天无法施工", current_due=f.due_date,
+                               requested_due=f.due_date + timedelta(days=5), version=1)
+        s.add(req)
+        s.flush()
+        return req.id
 
 
 def _version(engine, uid):

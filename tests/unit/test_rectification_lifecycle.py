@@ -14,7 +14,7 @@ from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.inspections import record_inspection
 from tests.support import images
-from tests.unit.test_inspection_service import NOW, actor, command
+from tests.support.inspections import NOW, actor, command
 
 
 def _overdue(engine, fid, day):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from gangwen_dash.cli import CliError
+from gangwen_dash.cli import CliError, parse_period
 from gangwen_dash.config import DISTRICT_NAME
 
 
@@ -27,7 +27,6 @@ def register(subparsers) -> None:
 
 
 def _period(args, session):
-    from gangwen_dash.cli import _period as parse_period
     from gangwen_dash.queries.kpis import Period, latest_data_date
 
     if args.date_from and args.date_to:

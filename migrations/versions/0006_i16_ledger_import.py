@@ -1,15 +1,15 @@
 """ledger import (issue 16): remembered column mappings, and sites whose location awaits checking
 
-Revision ID: 0005_i16_ledger
-Revises: 0004
+Revision ID: 0006_i16_ledger
+Revises: 0005_i15_units
 Create Date: 2026-12-03 08:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_i16_ledger"
-down_revision = "0004"
+revision = "0006_i16_ledger"
+down_revision = "0005_i15_units"
 branch_labels = None
 depends_on = None
 
