@@ -81,6 +81,13 @@ def _assert_inert(page) -> None:
 def _no_csv_download(page) -> int:
     """Hover every visible table: its toolbar appears (search, fullscreen) without the CSV download."""
     grids = page.locator('[data-testid="stDataFrame"]')
+    seen, deadline = -1, time.monotonic() + 10
+    while time.monotonic() < deadline:  # tables below the heading may still be drawing: wait until the count settles
+        page.wait_for_timeout(500)
+        now = grids.count()
+        if now == seen:
+            break
+        seen = now
     checked = 0
     for i in range(grids.count()):
         grid = grids.nth(i)
