@@ -180,6 +180,7 @@ class ChecklistResult(Base):
 # rollups answer "as of a period's end" from the rollups plus a live look at the last SETTLE_DAYS and
 # at the unsettled findings (a partial index; one expression here, used by the index and the queries).
 SETTLE_DAYS = 31
+OPEN_DUE_ID_COLUMNS = ("due_date", "id", "group_id", "site_id", "found_at")
 UNSETTLED_COLUMNS = ("found_at", "group_id", "site_id", "category", "closed_at", "due_date", "first_due_date",
                      "replied_at")
 
@@ -248,6 +249,10 @@ class Finding(Base, Versioned):
         Index("ix_findings_closed_at", "closed_at", "found_at", "due_date", "first_due_date", "replied_at",
               "group_id", postgresql_where=text("closed_at IS NOT NULL"), sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_findings_first_due", "first_due_date", "found_at", "closed_at", "replied_at", "group_id"),
+        # The overdue list: open findings in (deadline, id) order, group / site / found_at to filter on
+        # (migration 0005).
+        Index("ix_findings_open_due_id", *OPEN_DUE_ID_COLUMNS, postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL")),
         # The few findings whose state "as of" a day may differ from their state now although they were
         # found more than SETTLE_DAYS before it (migration 0005; queries.rollup).
         Index("ix_findings_unsettled", *UNSETTLED_COLUMNS, sqlite_where=text(unsettled_sql("sqlite")),

@@ -94,9 +94,10 @@ def _cells(stmt, model, filters: Filters):
 
 
 def _live(stmt, filters: Filters):
-    """Group / street filters on a statement over findings (the site's street looked up by key)."""
+    """Group / street filters on a statement over findings (the site's street looked up by key), kept
+    off the group and site indexes: the statements here read a found_at range or the unsettled index."""
     if filters.group_id is not None:
-        stmt = stmt.where(Finding.group_id == filters.group_id)
+        stmt = stmt.where(no_index(Finding.group_id) == filters.group_id)
     if filters.street_id is not None:
         stmt = stmt.where(no_index(Finding.site_id).in_(select(Site.id).where(Site.street_id == filters.street_id)))
     return stmt
@@ -182,30 +183,40 @@ def _rollup_rows(session: Session, start: date, end: date, filters: Filters, key
     return out
 
 
+def _changed_after(as_of: date):
+    """Findings whose figures as of the end of ``as_of`` differ from their figures now: closed later,
+    open with a deadline not yet passed then, or an original deadline after it."""
+    end = _midnight(as_of + timedelta(days=1))
+    return or_(Finding.closed_at >= end, and_(Finding.closed_at.is_(None), Finding.due_date >= as_of),
+               Finding.first_due_date > as_of)
+
+
 def tallies(session: Session, period: Period, filters: Filters = Filters(), *,
             keyed: bool = True) -> dict[tuple, list[int]]:
     """{(group, street, category): [found, closed, on time, due, overdue]} for the period's findings,
     as of its end (indexes ``FOUND`` … ``OVERDUE``); keys with no finding may be missing.
-    ``keyed=False``: only the totals, under the key ``()``."""
+    ``keyed=False``: only the totals, under the key ``()``.
+
+    The rollups' "now" figures, corrected by the findings whose figures then differ
+    (``_changed_after``): among the unsettled ones for the days up to SETTLE_DAYS before the end, among
+    all of the last SETTLE_DAYS (a range of the covering ``found_at`` index)."""
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-
-    def add(rows, sign=1):
-        for key, *values in rows:
-            t = out[key]
-            for i, v in enumerate(values):
-                t[i] += sign * int(v or 0)
-
+    for key, n, closed, on_time in _rollup_rows(session, period.start, period.end + timedelta(days=1), filters,
+                                                keyed):
+        t, n, closed = out[key], int(n or 0), int(closed or 0)
+        for i, v in enumerate((n, closed, int(on_time or 0), n, n - closed)):
+            t[i] += v
     settle = max(period.start, _settle_start(period.end))
+    changed = _changed_after(period.end)
+    wheres = [(changed, *_found(_midnight(settle), period.end_dt))]
     if period.start < settle:
-        # Settled days: the rollups' "now" figures are the figures as of the end …
-        add([(key, n, closed, on_time, n, (n or 0) - (closed or 0))
-             for key, n, closed, on_time in _rollup_rows(session, period.start, settle, filters, keyed)])
-        # … except for the unsettled findings of those days: their "now" out, their "as of" in.
-        where = _unsettled(session, *_found(period.start_dt, _midnight(settle), indexed=False))
-        add(_live_tally(session, _now_columns(), where, filters, keyed), -1)
-        add(_live_tally(session, _as_of_columns(period.end), where, filters, keyed))
-    # The last SETTLE_DAYS of the period: one live pass.
-    add(_live_tally(session, _as_of_columns(period.end), _found(_midnight(settle), period.end_dt), filters, keyed))
+        wheres.append(_unsettled(session, changed, *_found(period.start_dt, _midnight(settle), indexed=False)))
+    columns = (*_now_columns(), *_as_of_columns(period.end))
+    for where in wheres:
+        for key, *values in _live_tally(session, columns, where, filters, keyed):
+            t = out[key]
+            for i in range(5):
+                t[i] += int(values[5 + i]) - int(values[i])
     return dict(out)
 
 

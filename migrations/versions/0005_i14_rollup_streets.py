@@ -8,7 +8,7 @@ Create Date: 2026-12-03 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from gangwen_dash.models import UNSETTLED_COLUMNS, unsettled_sql
+from gangwen_dash.models import OPEN_DUE_ID_COLUMNS, UNSETTLED_COLUMNS, unsettled_sql
 from migrations import rollup_triggers
 
 revision = "0005_i14"
@@ -39,6 +39,8 @@ def upgrade() -> None:
                         sa.PrimaryKeyConstraint(*keys, name=op.f(f"pk_{table}")), sqlite_with_rowid=False)
     op.create_index("ix_findings_unsettled", "findings", [*UNSETTLED_COLUMNS], unique=False,
                     sqlite_where=sa.text(unsettled_sql("sqlite")), postgresql_where=sa.text(unsettled_sql("postgresql")))
+    op.create_index("ix_findings_open_due_id", "findings", [*OPEN_DUE_ID_COLUMNS], unique=False,
+                    sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL"))
     rollup_triggers.rebuild(bind)
     rollup_triggers.create(bind)
 
@@ -46,6 +48,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Back to migration 0002's tables (day × group), without triggers (0002's definitions are gone).
     op.drop_index("ix_findings_unsettled", table_name="findings")
+    op.drop_index("ix_findings_open_due_id", table_name="findings")
     rollup_triggers.drop(op.get_bind())
     for table in rollup_triggers.KEYS:
         op.drop_table(table)
