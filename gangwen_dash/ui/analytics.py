@@ -61,18 +61,9 @@ def load_cockpit(period: Period, filters: Filters):
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _rectification(url: str, start: date, end: date, group_id: int | None, street_id: int | None) -> dict:
     from gangwen_dash.queries import rectification as r
-    from gangwen_dash.queries.kpis import kpis
 
-    period, filters = Period(start, end), Filters(group_id, street_id)
     with read_session(get_engine(url)) as session:
-        out = {
-            "kpis": kpis(session, period, filters).as_dict(),
-            "funnel": r.funnel(session, period, filters),
-            "outcomes": r.outcomes(session, period, filters),
-            "recheck": r.recheck_failures(session, period, filters),
-            "repeats": r.repeat_sites(session, period, filters),
-            "units": r.by_unit(session, period, filters),
-        }
+        out = r.page_data(session, Period(start, end), Filters(group_id, street_id))
     has_days = not out["units"]["avg_days_to_close"].isna().all()
     out["charts"] = {
         "funnel": _spec(charts.funnel(out["funnel"])),
