@@ -105,3 +105,12 @@ def _group_inspections_live(session: Session, period: Period, filters: Filters) 
     )
     parts = dict(session.execute(_scoped(part_stmt, Inspection, filters)).all())
     return insp, parts
+
+
+def years_with_data(session: Session) -> list[int]:
+    """Calendar years with at least one inspection, newest first (from the daily rollup)."""
+    from gangwen_dash.models import InspectionDay
+
+    year = func.extract("year", InspectionDay.day)
+    rows = session.execute(select(year).where(InspectionDay.inspections > 0).group_by(year)).scalars()
+    return sorted((int(y) for y in rows), reverse=True)
