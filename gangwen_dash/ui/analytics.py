@@ -33,6 +33,12 @@ def _spec(chart) -> dict:
     from streamlit import dataframe_util
 
     spec = chart.to_dict()
+    # SVG: crisp text at any zoom, and the browser tests can read every axis label back.
+    spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
+    # The width fits the page; the height is the plot's own (axes, legend and title come on top of it),
+    # so a legend or rotated labels never squash the plot on a narrow screen.
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    spec["padding"] = {"left": 5, "top": 5, "bottom": 5, "right": 16}  # room for the last slanted week label
     spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(values))
                         for name, values in spec.get("datasets", {}).items()}
     return spec
