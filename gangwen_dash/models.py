@@ -180,7 +180,7 @@ class ChecklistResult(Base):
 # rollups answer "as of a period's end" from the rollups plus a live look at the last SETTLE_DAYS and
 # at the unsettled findings (a partial index; one expression here, used by the index and the queries).
 SETTLE_DAYS = 31
-OPEN_DUE_ID_COLUMNS = ("due_date", "id", "group_id", "site_id", "found_at")
+OPEN_DUE_ID_COLUMNS = ("due_date", "id", "group_id", "site_id", "found_at", "severity", "category", "closed_at")
 UNSETTLED_COLUMNS = ("found_at", "group_id", "site_id", "category", "closed_at", "due_date", "first_due_date",
                      "replied_at")
 
@@ -242,15 +242,13 @@ class Finding(Base, Versioned):
               "first_due_date", "replied_at"),
         Index("ix_findings_site_found", "site_id", "found_at"),
         Index("ix_findings_group_found", "group_id", "found_at"),
-        # The overdue list and counts read only open findings by deadline.
-        Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
-              sqlite_where=text("closed_at IS NULL")),
         # "As of the period's end" corrections to the cockpit rollups (migration 0002).
         Index("ix_findings_closed_at", "closed_at", "found_at", "due_date", "first_due_date", "replied_at",
               "group_id", postgresql_where=text("closed_at IS NOT NULL"), sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_findings_first_due", "first_due_date", "found_at", "closed_at", "replied_at", "group_id"),
-        # The overdue list: open findings in (deadline, id) order, group / site / found_at to filter on
-        # (migration 0005).
+        # Open findings by deadline (migration 0005, replacing 0002's ix_findings_open_due): the overdue
+        # list in (deadline, id) order with group / site / found_at to filter on, the map's site cards
+        # (site, deadline, severity) and the open counts, all from the index alone.
         Index("ix_findings_open_due_id", *OPEN_DUE_ID_COLUMNS, postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
         # The few findings whose state "as of" a day may differ from their state now although they were

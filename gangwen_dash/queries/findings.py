@@ -91,7 +91,7 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
     """Findings overdue as of the end of ``as_of`` (``kpis.overdue_condition``), longest overdue first.
 
     ``days_overdue`` = ``as_of - due_date`` in days (due yesterday and still open: 1). Read as two
-    disjoint parts — open now (the partial ``ix_findings_open_due`` index, in deadline order) and closed
+    disjoint parts — open now (the partial ``ix_findings_open_due_id`` index, in deadline order) and closed
     after ``as_of`` (``ix_findings_closed_at``) — each limited, then merged.
     """
     from gangwen_dash.queries.rollup import _live

@@ -39,6 +39,7 @@ def upgrade() -> None:
                         sa.PrimaryKeyConstraint(*keys, name=op.f(f"pk_{table}")), sqlite_with_rowid=False)
     op.create_index("ix_findings_unsettled", "findings", [*UNSETTLED_COLUMNS], unique=False,
                     sqlite_where=sa.text(unsettled_sql("sqlite")), postgresql_where=sa.text(unsettled_sql("postgresql")))
+    op.drop_index("ix_findings_open_due", table_name="findings")
     op.create_index("ix_findings_open_due_id", "findings", [*OPEN_DUE_ID_COLUMNS], unique=False,
                     sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL"))
     rollup_triggers.rebuild(bind)
@@ -49,6 +50,8 @@ def downgrade() -> None:
     # Back to migration 0002's tables (day × group), without triggers (0002's definitions are gone).
     op.drop_index("ix_findings_unsettled", table_name="findings")
     op.drop_index("ix_findings_open_due_id", table_name="findings")
+    op.create_index("ix_findings_open_due", "findings", ["due_date", "category"], unique=False,
+                    sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL"))
     rollup_triggers.drop(op.get_bind())
     for table in rollup_triggers.KEYS:
         op.drop_table(table)
