@@ -176,11 +176,14 @@ def _dt(value) -> datetime:
 
 
 def page_data(session: Session, period: Period, filters: Filters = Filters()) -> dict:
-    """Everything the 督查整改 page shows (its loader caches it; ``bench dashboard --matrix`` times it)."""
-    from gangwen_dash.queries.kpis import kpis
+    """Everything the 督查整改 page shows (its loader caches it; ``bench dashboard --matrix`` times it).
+
+    ``kpis``: the cockpit cards' figures (``rollup.CARD_KEYS``, equal to those of ``kpis()``), from the rollups.
+    """
+    from gangwen_dash.queries import rollup
 
     return {
-        "kpis": kpis(session, period, filters).as_dict(),
+        "kpis": rollup.card_figures(session, period, filters),
         "funnel": funnel(session, period, filters),
         "outcomes": outcomes(session, period, filters),
         "recheck": recheck_failures(session, period, filters),
