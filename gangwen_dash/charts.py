@@ -14,6 +14,14 @@ VALUE = "数量"
 
 # Meaningful, colour-blind-safe colours reused across charts.
 GOOD, BAD, WARN, NEUTRAL, ACCENT = "#2e7d32", "#c62828", "#f9a825", "#90a4ae", "#1565c0"
+# Bar charts with one row per category / street get this many pixels per row, whatever the screen,
+# so a chart is as tall as its rows need (and never squashed into a fixed height).
+ROW_STEP = 46
+BAR_SIZE = 18
+# The plot height of the trend and group charts (title, legend and axes come on top: ``autosize`` fit-x).
+TALL = 240
+# Legends above the plot, in full (no truncated entries), wrapping on narrow screens.
+TOP_LEGEND = {"orient": "top", "title": None, "labelLimit": 0, "columns": 3, "symbolType": "square"}
 
 
 def _melt(df: pd.DataFrame, id_vars: list[str], measures: dict[str, str]) -> pd.DataFrame:
@@ -32,14 +40,14 @@ def weekly_trend(df: pd.DataFrame) -> alt.Chart:
     long = _melt(df, ["week"], {"inspections": "督查次数", "findings": "发现问题"})
     order = list(df["week"])
     base = alt.Chart(long).encode(
-        x=alt.X("week:O", title="周次", sort=order, axis=alt.Axis(labelAngle=-45)),
+        x=alt.X("week:O", title="周次", sort=order, axis=alt.Axis(labelAngle=-45, labelLimit=0, labelOverlap="greedy")),
         y=alt.Y(f"{VALUE}:Q", title="次数 / 个数"),
         color=alt.Color(f"{MEASURE}:N", title=None, scale=_colors(["督查次数", "发现问题"], [ACCENT, BAD]),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(**TOP_LEGEND)),
         tooltip=[alt.Tooltip("week:O", title="周次"), alt.Tooltip(f"{MEASURE}:N", title="指标"),
                  alt.Tooltip(f"{VALUE}:Q", title="数量", format="d")],
     )
-    return (base.mark_line() + base.mark_point(filled=True)).properties(title="每周督查与发现问题趋势", height=260)
+    return (base.mark_line() + base.mark_point(filled=True)).properties(title="每周督查与发现问题趋势", height=TALL)
 
 
 def _status_parts(df: pd.DataFrame) -> pd.DataFrame:
@@ -48,26 +56,33 @@ def _status_parts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-FINDING_PARTS = {"closed": "已销号", "overdue": "逾期未整改", "open_ok": "整改中（未逾期）"}
+FINDING_PARTS = {"closed": "已销号", "overdue": "逾期未整改", "open_ok": "整改中"}  # 整改中: not yet overdue
 FINDING_COLORS = _colors(list(FINDING_PARTS.values()), [GOOD, BAD, WARN])
 
 
-def _finding_bars(df: pd.DataFrame, name_col: str, name_title: str, title: str) -> alt.Chart:
+def _finding_bars(df: pd.DataFrame, name_col: str, name_title: str, title: str | alt.Title) -> alt.LayerChart:
+    """One row per category / street: its name in full above a stacked bar that spans the whole width
+    (no y-axis labels to squeeze the bars or to cut, as on a 390 px phone), ``ROW_STEP`` px per row."""
     long = _melt(_status_parts(df), [name_col, "findings"], FINDING_PARTS)
     order = list(df.sort_values("findings", ascending=False)[name_col])
-    return alt.Chart(long).mark_bar().encode(
-        y=alt.Y(f"{name_col}:N", title=name_title, sort=order),
-        x=alt.X(f"{VALUE}:Q", title="问题数", stack="zero"),
-        color=alt.Color(f"{MEASURE}:N", title="状态", scale=FINDING_COLORS, legend=alt.Legend(orient="top")),
+    y = alt.Y(f"{name_col}:N", title=None, sort=order, axis=None)
+    bars = alt.Chart(long).mark_bar(size=BAR_SIZE, yOffset=BAR_SIZE / 2).encode(
+        y=y,
+        x=alt.X(f"{VALUE}:Q", title="问题数", stack="zero", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color(f"{MEASURE}:N", title="状态", scale=FINDING_COLORS, legend=alt.Legend(**TOP_LEGEND)),
         order=alt.Order(f"{MEASURE}:N"),
         tooltip=[alt.Tooltip(f"{name_col}:N", title=name_title), alt.Tooltip("findings:Q", title="发现问题"),
                  alt.Tooltip(f"{MEASURE}:N", title="状态"), alt.Tooltip(f"{VALUE}:Q", title="数量", format="d")],
-    ).properties(title=title, height=max(120, 28 * len(df)))
+    )
+    labels = alt.Chart(df).mark_text(align="left", baseline="bottom", dy=-3, fontSize=13, color="#31333f").encode(
+        y=y, x=alt.value(0), text=alt.Text("row_label:N"),
+    ).transform_calculate(row_label=f"datum['{name_col}'] + '　' + datum.findings + ' 个'")
+    return alt.layer(bars, labels).properties(title=title, height=alt.Step(ROW_STEP))
 
 
 def findings_by_category(df: pd.DataFrame) -> alt.Chart:
     """Stacked bars per category: closed / overdue / open within deadline."""
-    return _finding_bars(df, "label", "问题类别", "问题类别分布（六个百分之百及其他）")
+    return _finding_bars(df, "label", "问题类别", alt.Title("问题类别分布", subtitle="六个百分之百及其他"))
 
 
 def findings_by_street(df: pd.DataFrame) -> alt.Chart:
@@ -82,16 +97,16 @@ def group_comparison(df: pd.DataFrame) -> alt.Chart:
     data["closure_pct"] = data["closure_rate"].astype(float) * 100
     long = _melt(data, ["group", "closure_pct"], measures)
     return alt.Chart(long).mark_bar().encode(
-        x=alt.X("group:N", title="督查组", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("group:N", title="督查组", axis=alt.Axis(labelAngle=0 if len(df) <= 4 else -45, labelLimit=0)),
         xOffset=alt.XOffset(f"{MEASURE}:N", sort=list(measures.values())),
         y=alt.Y(f"{VALUE}:Q", title="数量"),
         color=alt.Color(f"{MEASURE}:N", title=None, sort=list(measures.values()),
                         scale=_colors(list(measures.values()), [ACCENT, NEUTRAL, BAD, GOOD]),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(**{**TOP_LEGEND, "columns": 2})),
         tooltip=[alt.Tooltip("group:N", title="督查组"), alt.Tooltip(f"{MEASURE}:N", title="指标"),
                  alt.Tooltip(f"{VALUE}:Q", title="数量", format="d"),
                  alt.Tooltip("closure_pct:Q", title="整改完成率（%）", format=".1f")],
-    ).properties(title="督查组对比", height=260)
+    ).properties(title="督查组对比", height=TALL)
 
 
 def funnel(df: pd.DataFrame) -> alt.Chart:

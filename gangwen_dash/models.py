@@ -198,6 +198,27 @@ class ChecklistResult(Base):
     __table_args__ = (one_of("item", tuple(domain.CHECKLIST_ITEMS)), one_of("result", domain.CHECKLIST_RESULTS))
 
 
+# A finding "settles" SETTLE_DAYS after it is found: from then on its closed / on-time / overdue state
+# as of any later day equals its state now, unless it is "unsettled" (closed, or with a deadline in
+# force or original, more than SETTLE_DAYS after the day found, or a deadline before it). The cockpit
+# rollups answer "as of a period's end" from the rollups plus a live look at the last SETTLE_DAYS and
+# at the unsettled findings (a partial index; one expression here, used by the index and the queries).
+SETTLE_DAYS = 31
+OPEN_DUE_ID_COLUMNS = ("due_date", "id", "group_id", "site_id", "found_at", "severity", "category", "closed_at")
+UNSETTLED_COLUMNS = ("found_at", "group_id", "site_id", "category", "closed_at", "due_date", "first_due_date",
+                     "replied_at")
+
+
+def unsettled_sql(dialect: str) -> str:
+    if dialect == "sqlite":
+        later = f"date(found_at, '+{SETTLE_DAYS} days')"
+        return (f"closed_at > datetime(found_at, '+{SETTLE_DAYS} days') OR due_date > {later} "
+                f"OR first_due_date > {later} OR due_date < date(found_at)")
+    later = f"CAST(found_at AS DATE) + {SETTLE_DAYS}"
+    return (f"closed_at > found_at + interval '{SETTLE_DAYS} days' OR due_date > {later} "
+            f"OR first_due_date > {later} OR due_date < CAST(found_at AS DATE)")
+
+
 class Finding(Base, Versioned):
     """A problem found on an inspection, followed through 交办 → 整改 → 复查 → 销号.
 
@@ -247,13 +268,19 @@ class Finding(Base, Versioned):
         # A unit's own problems (issue 15): its inbox, letters and reminders read by unit name.
         Index("ix_findings_unit_status", "responsible_unit", "status", "due_date"),
         Index("ix_findings_group_found", "group_id", "found_at"),
-        # The overdue list and counts read only open findings by deadline.
-        Index("ix_findings_open_due", "due_date", "category", postgresql_where=text("closed_at IS NULL"),
-              sqlite_where=text("closed_at IS NULL")),
         # "As of the period's end" corrections to the cockpit rollups (migration 0002).
         Index("ix_findings_closed_at", "closed_at", "found_at", "due_date", "first_due_date", "replied_at",
               "group_id", postgresql_where=text("closed_at IS NOT NULL"), sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_findings_first_due", "first_due_date", "found_at", "closed_at", "replied_at", "group_id"),
+        # Open findings by deadline (migration 0005, replacing 0002's ix_findings_open_due): the overdue
+        # list in (deadline, id) order with group / site / found_at to filter on, the map's site cards
+        # (site, deadline, severity) and the open counts, all from the index alone.
+        Index("ix_findings_open_due_id", *OPEN_DUE_ID_COLUMNS, postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL")),
+        # The few findings whose state "as of" a day may differ from their state now although they were
+        # found more than SETTLE_DAYS before it (migration 0005; queries.rollup).
+        Index("ix_findings_unsettled", *UNSETTLED_COLUMNS, sqlite_where=text(unsettled_sql("sqlite")),
+              postgresql_where=text(unsettled_sql("postgresql"))),
     )
 
 
@@ -605,36 +632,58 @@ class OutboxMessage(Base):
 
 
 # --------------------------------------------------------------------------- cockpit rollups
-# Kept exact by database triggers (migrations/rollup_triggers.py, migration 0002): never written by
+# Kept exact by database triggers (migrations/rollup_triggers.py, migrations 0002 and 0005): never written by
 # application code. Read by gangwen_dash.queries.rollup.
 
 
 class InspectionDay(Base):
-    """Per inspection day and group: inspections, 抽查暗访, member participations."""
+    """Per inspection day, group and street of the site: inspections, 抽查暗访, member participations."""
 
     __tablename__ = "inspection_days"
+    __table_args__ = {"sqlite_with_rowid": False}
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspections: Mapped[int] = mapped_column(Integer, server_default="0")
     spot_checks: Mapped[int] = mapped_column(Integer, server_default="0")
     participations: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class FindingDay(Base):
-    """Per day found and group: findings, of which closed now, of which closed on time now."""
+    """Per day found, group, street of the site and category: findings, of which closed now, of which
+    closed on time now."""
 
     __tablename__ = "finding_days"
+    __table_args__ = {"sqlite_with_rowid": False}
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(10), primary_key=True)
+    findings: Mapped[int] = mapped_column(Integer, server_default="0")
+    closed: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class FindingMonth(Base):
+    """``FindingDay`` per month (``day``: the month's first day), for long periods."""
+
+    __tablename__ = "finding_months"
+    __table_args__ = {"sqlite_with_rowid": False}
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(10), primary_key=True)
     findings: Mapped[int] = mapped_column(Integer, server_default="0")
     closed: Mapped[int] = mapped_column(Integer, server_default="0")
     on_time: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class OpenDueDay(Base):
-    """Per deadline (due_date) and group: findings open now."""
+    """Per deadline (due_date), group and street of the site: findings open now."""
 
     __tablename__ = "open_due_days"
+    __table_args__ = {"sqlite_with_rowid": False}
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     n_open: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -57,5 +57,6 @@ show_table(data.groups, ["group", "inspections", "member_participations", "findi
 st.subheader(f"逾期问题清单（截至 {fs.period.end:%Y-%m-%d}，共 {data.overdue_total} 个）")
 if data.overdue_total > len(data.overdue):
     st.caption(f"按逾期天数排序，显示前 {len(data.overdue)} 个")
-show_table(data.overdue, ["site", "street", "group", "category", "description", "responsible_unit", "due_date",
-                          "days_overdue"], key="dashboard.overdue", empty="没有逾期问题")
+# 逾期天数 and the problem first: on a phone they are what shows without scrolling sideways.
+show_table(data.overdue, ["days_overdue", "description", "site", "street", "group", "category", "responsible_unit",
+                          "due_date"], key="dashboard.overdue", empty="没有逾期问题")

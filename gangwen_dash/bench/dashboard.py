@@ -52,6 +52,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help="which measurements, default naive,query,page (the others print null)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    parser.add_argument("--matrix", action="store_true",
+                        help="views (week, month, year, 90 days, 督查整改, map) × filters × engines, one row per cell")
+    parser.add_argument("--engine", default="sqlite",
+                        help="with --matrix: sqlite, postgresql or both (comma-separated); PostgreSQL is a "
+                             "throwaway local cluster loaded from the SQLite database")
 
 
 # --------------------------------------------------------------------------- synthetic database
@@ -213,8 +218,9 @@ def _default_period(url: str):
         return periods.week_of(latest_data_date(session)).period
 
 
-def _naive_once(url: str) -> None:
-    """The common pattern: load the tables into pandas, then compute the cockpit's figures there."""
+def _naive_once(url: str, period=None) -> None:
+    """The common pattern: load the tables into pandas, then compute the cockpit's figures there
+    (for ``period``, default the ISO week of the latest inspection)."""
     import pandas as pd
     from sqlalchemy import create_engine
 
@@ -227,9 +233,12 @@ def _naive_once(url: str) -> None:
         sites = pd.read_sql("SELECT id, street_id FROM sites", conn)
         streets = pd.read_sql("SELECT id, name FROM streets", conn)
     engine.dispose()
-    end_day = insp["inspected_at"].max().normalize()
-    start = end_day - pd.Timedelta(days=end_day.weekday())
-    end = start + pd.Timedelta(days=7)
+    if period is None:
+        end_day = insp["inspected_at"].max().normalize()
+        start = end_day - pd.Timedelta(days=end_day.weekday())
+        end = start + pd.Timedelta(days=7)
+    else:
+        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
 
     def figures(lo, hi):
         i = insp[(insp["inspected_at"] >= lo) & (insp["inspected_at"] < hi)]
@@ -245,9 +254,9 @@ def _naive_once(url: str) -> None:
                 "overdue_rows": overdue}
 
     week = figures(start, end)
-    figures(start - pd.Timedelta(days=7), start)
+    figures(start - (end - start), start)
     figures(pd.Timestamp(start.year, 1, 1), end)
-    trend_lo = start - pd.Timedelta(weeks=11)
+    trend_lo = min(start, end - pd.Timedelta(weeks=12))
     t = insp[(insp["inspected_at"] >= trend_lo) & (insp["inspected_at"] < end)]
     t.groupby(t["inspected_at"].dt.to_period("W")).size()
     f = find[(find["found_at"] >= start) & (find["found_at"] < end)]
@@ -358,6 +367,11 @@ def measure(path: Path, n: int, runs: int, naive_runs: int, variants=VARIANTS) -
 
 def run(args) -> int:
     from gangwen_dash.cli import CliError
+
+    if args.matrix:
+        from gangwen_dash.bench import matrix
+
+        return matrix.run(args)
 
     try:
         sizes = [int(s.replace("_", "")) for s in str(args.inspections).split(",") if s.strip()]

@@ -49,7 +49,12 @@ def trend_window(period: Period, weeks: int = TREND_WEEKS) -> Period:
 def cockpit(session: Session, period: Period, filters: Filters = Filters(),
             overdue_limit: int = OVERDUE_LIMIT) -> CockpitData:
     previous, ytd, trend_period = period.previous(), period.year_to_date(), trend_window(period)
-    current = {**rollup.card_figures(session, period, filters), **other_counts(session, period)}
+    # One pass over the period's findings by group × street × category (street filter only): the cards,
+    # the category and street charts and the group comparison all come from it.
+    tally = rollup.tallies(session, period, Filters(street_id=filters.street_id))
+    mine = rollup.of_group(tally, filters.group_id)
+    current = {**rollup.card_figures(session, period, filters, tally=mine), **other_counts(session, period)}
+    parts = rollup.breakdowns(session, period, filters, tally=tally)
     return CockpitData(
         period=period,
         previous=previous,
@@ -59,9 +64,9 @@ def cockpit(session: Session, period: Period, filters: Filters = Filters(),
         kpis_previous=rollup.card_figures(session, previous, filters),
         kpis_ytd=_ytd(session, ytd, filters, current) if ytd != period else current,
         trend=inspections.weekly_trend(session, trend_period, filters),
-        by_category=findings.by_category(session, period, filters),
-        by_street=findings.by_street(session, period, filters),
-        groups=inspections.group_comparison(session, period, filters.street_id),
+        by_category=parts.by_category,
+        by_street=parts.by_street,
+        groups=parts.groups,
         overdue=findings.overdue_list(session, period.end, filters, limit=overdue_limit),
         overdue_total=current["findings_overdue"],
     )

@@ -91,19 +91,21 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
     """Findings overdue as of the end of ``as_of`` (``kpis.overdue_condition``), longest overdue first.
 
     ``days_overdue`` = ``as_of - due_date`` in days (due yesterday and still open: 1). Read as two
-    disjoint parts — open now (the partial ``ix_findings_open_due`` index, in deadline order) and closed
+    disjoint parts — open now (the partial ``ix_findings_open_due_id`` index, in deadline order) and closed
     after ``as_of`` (``ix_findings_closed_at``) — each limited, then merged.
     """
+    from gangwen_dash.queries.rollup import _live
+
     end = datetime.combine(as_of + timedelta(days=1), time.min)
     base = (
         select(Finding.id, Finding.site_id, Finding.group_id, Finding.category, Finding.severity,
                Finding.description, Finding.responsible_unit, Finding.due_date)
-        .where(Finding.found_at < end, Finding.due_date < as_of)
+        .where(no_index(Finding.found_at) < end, Finding.due_date < as_of)
         .order_by(Finding.due_date, Finding.id)
     )
     rows = []
     for part in (Finding.closed_at.is_(None), Finding.closed_at >= end):
-        stmt = _scoped(base.where(part), Finding, filters)
+        stmt = _live(base.where(part), filters)
         if limit is not None:
             stmt = stmt.limit(limit)
         rows += session.execute(stmt).all()

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from gangwen_dash.dates import iso_week_label
 from gangwen_dash.models import Finding, Inspection, InspectionGroup, inspection_members
 from gangwen_dash.queries.kpis import Filters, Period, _scoped
-from gangwen_dash.queries.sqlfuncs import as_date
 
 WEEKLY_COLUMNS = ["week", "week_start", "inspections", "findings"]
 GROUP_COLUMNS = ["group_id", "group", "inspections", "member_participations", "findings", "closed", "closure_rate"]
@@ -28,26 +27,11 @@ def _day(value) -> date:
 def daily_counts(session: Session, period: Period, filters: Filters = Filters()) -> dict[date, tuple[int, int]]:
     """{day: (inspections, findings)} for the days of ``period`` that have any.
 
-    Without a street filter this reads the daily rollups (``queries.rollup``), else the base tables.
+    Read from the daily rollups (``queries.rollup``), which carry the group and the street.
     """
-    if filters.street_id is None:
-        from gangwen_dash.queries import rollup
+    from gangwen_dash.queries import rollup
 
-        return rollup.daily_counts(session, period, filters)
-    out: dict[date, list[int]] = {}
-    day = as_date(Inspection.inspected_at)
-    stmt = select(day, func.count()).where(
-        Inspection.inspected_at >= period.start_dt, Inspection.inspected_at < period.end_dt
-    ).group_by(day)
-    for d, n in session.execute(_scoped(stmt, Inspection, filters)):
-        out.setdefault(_day(d), [0, 0])[0] += int(n)
-    fday = as_date(Finding.found_at)
-    stmt = select(fday, func.count()).where(
-        Finding.found_at >= period.start_dt, Finding.found_at < period.end_dt
-    ).group_by(fday)
-    for d, n in session.execute(_scoped(stmt, Finding, filters)):
-        out.setdefault(_day(d), [0, 0])[1] += int(n)
-    return {d: (v[0], v[1]) for d, v in out.items()}
+    return rollup.daily_counts(session, period, filters)
 
 
 def weeks_of(period: Period) -> list[date]:
@@ -121,3 +105,12 @@ def _group_inspections_live(session: Session, period: Period, filters: Filters) 
     )
     parts = dict(session.execute(_scoped(part_stmt, Inspection, filters)).all())
     return insp, parts
+
+
+def years_with_data(session: Session) -> list[int]:
+    """Calendar years with at least one inspection, newest first (from the daily rollup)."""
+    from gangwen_dash.models import InspectionDay
+
+    year = func.extract("year", InspectionDay.day)
+    rows = session.execute(select(year).where(InspectionDay.inspections > 0).group_by(year)).scalars()
+    return sorted((int(y) for y in rows), reverse=True)

@@ -173,3 +173,20 @@ def by_unit(session: Session, period: Period, filters: Filters = Filters()) -> p
 
 def _dt(value) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def page_data(session: Session, period: Period, filters: Filters = Filters()) -> dict:
+    """Everything the 督查整改 page shows (its loader caches it; ``bench dashboard --matrix`` times it).
+
+    ``kpis``: the cockpit cards' figures (``rollup.CARD_KEYS``, equal to those of ``kpis()``), from the rollups.
+    """
+    from gangwen_dash.queries import rollup
+
+    return {
+        "kpis": rollup.card_figures(session, period, filters),
+        "funnel": funnel(session, period, filters),
+        "outcomes": outcomes(session, period, filters),
+        "recheck": recheck_failures(session, period, filters),
+        "repeats": repeat_sites(session, period, filters),
+        "units": by_unit(session, period, filters),
+    }

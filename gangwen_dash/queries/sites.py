@@ -17,12 +17,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from gangwen_dash import domain
 from gangwen_dash.models import ConsultationRoom, Finding, Inspection, LivelihoodProject, Site, Street
 from gangwen_dash.queries.kpis import Filters, Period
+from gangwen_dash.queries.rollup import no_index
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
 CARDS = (RED, YELLOW, GREEN)
@@ -54,16 +55,25 @@ def _end_of(day: date) -> datetime:
 def site_cards(session: Session, as_of: date, filters: Filters = Filters()) -> pd.DataFrame:
     """One row per site (columns ``SITE_COLUMNS``), ordered by street then name."""
     end = _end_of(as_of)
-    open_at_end = and_(Finding.found_at < end, or_(Finding.closed_at.is_(None), Finding.closed_at >= end))
-    agg_stmt = select(
-        Finding.site_id.label("site_id"),
+    # Open at the end of as_of = open now or closed after it (found by then): two disjoint parts, each
+    # read from its own partial index (ix_findings_open_due_id covers the open ones).
+    parts = []
+    for still_open in (Finding.closed_at.is_(None), Finding.closed_at >= end):
+        part = select(
+            Finding.site_id.label("site_id"),
+            case((Finding.due_date < as_of, 1), else_=0).label("overdue"),
+            case((Finding.severity == domain.SEV_SEVERE, 1), else_=0).label("severe"),
+        ).where(still_open, no_index(Finding.found_at) < end)
+        if filters.group_id is not None:
+            part = part.where(Finding.group_id == filters.group_id)
+        parts.append(part)
+    rows_open = union_all(*parts).subquery()
+    agg = select(
+        rows_open.c.site_id,
         func.count().label("open_count"),
-        func.sum(case((Finding.due_date < as_of, 1), else_=0)).label("overdue_count"),
-        func.sum(case((Finding.severity == domain.SEV_SEVERE, 1), else_=0)).label("severe_open_count"),
-    ).where(open_at_end)
-    if filters.group_id is not None:
-        agg_stmt = agg_stmt.where(Finding.group_id == filters.group_id)
-    agg = agg_stmt.group_by(Finding.site_id).subquery()
+        func.sum(rows_open.c.overdue).label("overdue_count"),
+        func.sum(rows_open.c.severe).label("severe_open_count"),
+    ).group_by(rows_open.c.site_id).subquery()
 
     latest = select(Inspection.id).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
     if filters.group_id is not None:

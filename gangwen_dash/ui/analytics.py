@@ -33,6 +33,12 @@ def _spec(chart) -> dict:
     from streamlit import dataframe_util
 
     spec = chart.to_dict()
+    # SVG: crisp text at any zoom, and the browser tests can read every axis label back.
+    spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
+    # The width fits the page; the height is the plot's own (axes, legend and title come on top of it),
+    # so a legend or rotated labels never squash the plot on a narrow screen.
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    spec["padding"] = {"left": 5, "top": 5, "bottom": 5, "right": 16}  # room for the last slanted week label
     spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(values))
                         for name, values in spec.get("datasets", {}).items()}
     return spec
@@ -61,18 +67,9 @@ def load_cockpit(period: Period, filters: Filters):
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _rectification(url: str, start: date, end: date, group_id: int | None, street_id: int | None) -> dict:
     from gangwen_dash.queries import rectification as r
-    from gangwen_dash.queries.kpis import kpis
 
-    period, filters = Period(start, end), Filters(group_id, street_id)
     with read_session(get_engine(url)) as session:
-        out = {
-            "kpis": kpis(session, period, filters).as_dict(),
-            "funnel": r.funnel(session, period, filters),
-            "outcomes": r.outcomes(session, period, filters),
-            "recheck": r.recheck_failures(session, period, filters),
-            "repeats": r.repeat_sites(session, period, filters),
-            "units": r.by_unit(session, period, filters),
-        }
+        out = r.page_data(session, Period(start, end), Filters(group_id, street_id))
     has_days = not out["units"]["avg_days_to_close"].isna().all()
     out["charts"] = {
         "funnel": _spec(charts.funnel(out["funnel"])),

@@ -11,14 +11,14 @@ Default period: the ISO week of the latest inspection (the demo is 2019), not to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
 from gangwen_dash import periods
 from gangwen_dash.dates import DateFormatError, iso_week_label
 from gangwen_dash.queries.kpis import Filters, Period
-from gangwen_dash.ui.loaders import load_groups, load_latest_data_date, load_streets
+from gangwen_dash.ui.loaders import load_data_years, load_groups, load_latest_data_date, load_streets
 from gangwen_dash.ui.usertext import md
 
 STATE = "filters.state"
@@ -74,13 +74,35 @@ def _parse(params: dict, errors: list[str]) -> dict:
     return state
 
 
-def _seed_widgets(named: periods.NamedPeriod, state: dict) -> None:
+def _remembered_day(named: periods.NamedPeriod, anchor: date) -> date:
+    """The day a period is carried over by when the mode changes (2019-11 → a week of 2019-11, not the
+    latest week): a week's Thursday (its ISO year), else the period's end, not after the latest data."""
+    p = named.period
+    if named.mode == "week":
+        return p.start + timedelta(days=3)
+    return max(p.start, min(p.end, anchor))
+
+
+def _week_in_year(day: date) -> str:
+    """The ISO week of ``day``, kept inside ``day``'s calendar year (31 Dec 2019 → 2019-W52, not 2020-W01)."""
+    if day.isocalendar()[0] != day.year:
+        day += timedelta(days=-7 if day.month == 12 else 7)
+    return iso_week_label(day)
+
+
+def _seed_period_widgets(named: periods.NamedPeriod, anchor: date) -> None:
+    ss = st.session_state
+    day = _remembered_day(named, anchor)
+    ss["filters.week"] = named.token if named.mode == "week" else _week_in_year(day)
+    ss["filters.month"] = named.token if named.mode == "month" else periods.month_of(day).token
+    ss["filters.year"] = int(ss["filters.week"][:4]) if named.mode == "week" else day.year
+    ss["filters.range"] = (named.period.start, named.period.end)
+
+
+def _seed_widgets(named: periods.NamedPeriod, state: dict, anchor: date) -> None:
     ss = st.session_state
     ss["filters.mode"] = named.mode
-    ss["filters.week"] = named.token if named.mode == "week" else iso_week_label(named.period.end)
-    ss["filters.month"] = periods.month_of(named.period.end).token
-    ss["filters.year"] = named.period.end.year
-    ss["filters.range"] = (named.period.start, named.period.end)
+    _seed_period_widgets(named, anchor)
     # 0 stands for 全部 in the widgets (a None value would show Streamlit's placeholder instead).
     ss["filters.group"] = state.get("group") or 0
     ss["filters.street"] = state.get("street") or 0
@@ -108,7 +130,10 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
     if ss.get("filters.seeded_for") != (named.token, state.get("group"), state.get("street")) \
             or ss.get("filters.page") != page:
         ss["filters.page"] = page
-        _seed_widgets(named, state)
+        _seed_widgets(named, state, anchor)
+    elif ss.get("filters.mode") and ss.get("filters.mode") != named.mode:
+        # The mode was just switched: carry the chosen year and month over to the new mode's pickers.
+        _seed_period_widgets(named, anchor)
 
     groups, streets = load_groups(), load_streets()
     group_names = dict(zip(groups["id"], groups["name"], strict=True))
@@ -124,20 +149,27 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
         st.subheader("筛选")
         mode = st.segmented_control("时期", list(periods.MODES), format_func=periods.MODES.get,
                                     key="filters.mode", width="stretch") or "week"
+        if mode in ("week", "month", "year"):
+            # Every year with data (and the one chosen, e.g. from a link), the same picker in all three modes.
+            years = sorted({*load_data_years(), anchor.year, int(ss.get("filters.year") or anchor.year)},
+                           reverse=True)
+            year = st.selectbox("年份", years, key="filters.year")
         if mode == "week":
-            weeks = _week_options(anchor, ss.get("filters.week"))
+            weeks = _week_options(year, anchor)
+            if ss.get("filters.week") not in weeks:
+                ss["filters.week"] = weeks[0]
             token = st.selectbox("ISO 周", weeks, key="filters.week",
                                  format_func=lambda t: periods.parse_token(t).label)
             named = periods.parse_token(token)
         elif mode == "month":
-            months = _month_options(anchor, ss.get("filters.month"))
+            months = _month_options(year, anchor)
+            if ss.get("filters.month") not in months:
+                ss["filters.month"] = months[0]
             token = st.selectbox("月份", months, key="filters.month",
                                  format_func=lambda t: periods.parse_token(t).label)
             named = periods.parse_token(token)
         elif mode == "year":
-            years = sorted({anchor.year, anchor.year - 1, anchor.year - 2, ss.get("filters.year", anchor.year)},
-                           reverse=True)
-            named = periods.year_of(date(st.selectbox("年份", years, key="filters.year"), 1, 1))
+            named = periods.year_of(date(year, 1, 1))
         else:
             picked = st.date_input("日期范围", key="filters.range", format="YYYY-MM-DD")
             if isinstance(picked, tuple | list) and len(picked) == 2:
@@ -171,22 +203,19 @@ def filter_bar(*, show_street: bool = True) -> FilterState:
     return FilterState(named, group_id, street_id, group_names.get(group_id, ALL), street_names.get(street_id, ALL))
 
 
-def _week_options(anchor: date, current: str | None) -> list[str]:
-    """ISO weeks of the anchor's year up to the anchor, newest first (plus the current one)."""
-    start = date(anchor.year, 1, 1)
+def _week_options(year: int, anchor: date) -> list[str]:
+    """The ISO weeks of ``year`` (ISO year), newest first; in the latest data's year up to its week."""
+    day = date(year, 12, 28)  # always in the ISO year's last week
+    if year == anchor.year:
+        day = min(day, anchor)
     weeks = []
-    day = anchor
-    while day >= start:
+    while day.isocalendar()[0] == year:
         weeks.append(iso_week_label(day))
-        day = date.fromordinal(day.toordinal() - 7)
-    if current and current not in weeks:
-        weeks.insert(0, current)
-    return weeks
+        day -= timedelta(days=7)
+    return weeks or [iso_week_label(date(year, 1, 4))]  # 4 January is always in week 1
 
 
-def _month_options(anchor: date, current: str | None) -> list[str]:
-    months = [f"{anchor.year}-{m:02d}" for m in range(anchor.month, 0, -1)]
-    months += [f"{anchor.year - 1}-{m:02d}" for m in range(12, 0, -1)]
-    if current and current not in months:
-        months.insert(0, current)
-    return months
+def _month_options(year: int, anchor: date) -> list[str]:
+    """The months of ``year``, newest first; in the latest data's year up to its month."""
+    last = anchor.month if year == anchor.year else 12
+    return [f"{year}-{m:02d}" for m in range(last, 0, -1)]

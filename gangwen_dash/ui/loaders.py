@@ -70,3 +70,16 @@ def _streets(url: str):
 
 def load_streets():
     return _streets(_url())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _data_years(url: str) -> list[int]:
+    from gangwen_dash.queries import inspections
+
+    with read_session(get_engine(url)) as session:
+        return inspections.years_with_data(session)
+
+
+def load_data_years() -> list[int]:
+    """Years with inspections, newest first (the period picker offers each)."""
+    return _data_years(_url())

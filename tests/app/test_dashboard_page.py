@@ -107,3 +107,43 @@ def test_link_values_that_do_not_exist_get_a_chinese_notice(demo_url):
         at = _open(query)
         assert not at.exception
         assert any(fragment in w.value for w in at.warning), (query, [w.value for w in at.warning])
+
+
+def test_period_picker_offers_every_year_with_data_and_keeps_year_and_month(demo_url):
+    """Data in 2019 (the demo) and one inspection in 2026: the week, month and year pickers offer both
+    years; 本月 2019-11 → 本周 stays in November 2019 (not the latest week), and back."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from gangwen_dash.db import write_session
+    from gangwen_dash.models import InspectionGroup, Site
+    from tests.support.factory import Factory
+
+    with write_session() as s:
+        site = s.execute(select(Site)).scalars().first()
+        group = s.execute(select(InspectionGroup)).scalars().first()
+        Factory(s).inspection(site, group, datetime(2026, 11, 30, 9))
+    at = _open()
+    assert not at.exception
+    assert at.selectbox(key="filters.week").value == "2026-W49"  # Monday 30 November 2026
+    assert {"2019", "2026"} <= set(at.selectbox(key="filters.year").options)
+    at.selectbox(key="filters.year").set_value(2019).run()
+    assert at.selectbox(key="filters.week").value == "2019-W52"  # the year's newest week
+    assert at.selectbox(key="filters.week").options[-1].startswith("2019年第1周")
+    at.segmented_control(key="filters.mode").set_value("month").run()
+    assert at.selectbox(key="filters.year").value == 2019
+    assert at.selectbox(key="filters.month").value == "2019-12"
+    at.selectbox(key="filters.month").set_value("2019-11").run()
+    at.segmented_control(key="filters.mode").set_value("week").run()
+    assert not at.exception
+    assert at.selectbox(key="filters.week").value == "2019-W48"  # 25 Nov – 1 Dec 2019
+    assert at.query_params["period"] in (["2019-W48"], "2019-W48")
+    at.segmented_control(key="filters.mode").set_value("month").run()
+    assert at.selectbox(key="filters.month").value == "2019-11"
+    at.segmented_control(key="filters.mode").set_value("year").run()
+    assert at.selectbox(key="filters.year").value == 2019
+    assert {"2019", "2026"} <= set(at.selectbox(key="filters.year").options)
+    with read_session() as s:
+        k = kpis(s, Period(date(2019, 1, 1), date(2019, 12, 31)))
+    assert _metrics(at)["督查次数"].value == f"{k.inspections} 次"

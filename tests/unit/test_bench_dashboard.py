@@ -55,3 +55,32 @@ def test_bench_prints_the_documented_json_keys(tmp_path, capsys):
 def test_bench_refuses_bad_sizes(capsys):
     assert cli.main(["bench", "dashboard", "--inspections", "abc"]) == 2
     assert "--inspections" in capsys.readouterr().err
+
+
+def test_matrix_times_every_view_and_filter_on_both_engines_with_the_same_rows(tmp_path, capsys):
+    """``--matrix`` on SQLite and a throwaway PostgreSQL loaded from the same file: one row per view ×
+    filter × engine, and the PostgreSQL copy gives the same cockpit figures as the SQLite file."""
+    from gangwen_dash.bench import matrix
+    from gangwen_dash.pgcluster import PgCluster
+
+    code = cli.main(["bench", "dashboard", "--matrix", "--inspections", "300", "--engine", "sqlite,postgresql",
+                     "--runs", "1", "--naive-runs", "1", "--json", "--db-dir", str(tmp_path)])
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    cells = {(r["engine"], r["view"], r["filter"]) for r in rows}
+    assert cells == {(e, v, f) for e in matrix.ENGINES for v in matrix.VIEWS for f in matrix.FILTERS}
+    assert all(r["ms"] > 0 for r in rows)
+    assert [r["engine"] for r in rows if r["naive_ms"]] == ["sqlite", "postgresql"]  # the year view's
+    cluster = PgCluster().start()
+    try:
+        url = cluster.create_database("copy")
+        matrix.load_postgresql(tmp_path / "bench-dashboard-300.db", url)
+        period = Period(date(2025, 1, 1), date(2025, 12, 28))
+        figures = []
+        for engine in (get_engine(f"sqlite:///{tmp_path / 'bench-dashboard-300.db'}"), get_engine(url)):
+            with read_session(engine) as s:
+                figures.append((kpis(s, period).as_dict(), rollup.card_figures(s, period)))
+            engine.dispose()
+        assert figures[0] == figures[1] and figures[0][0]["findings"] > 0
+    finally:
+        cluster.stop()

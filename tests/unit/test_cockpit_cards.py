@@ -90,8 +90,10 @@ def test_charts_have_chinese_titles_tooltips_and_aggregated_data():
                         "overdue": [1]})
     spec = _spec(charts.findings_by_category(cat))
     rows = {r["指标"]: r["数量"] for r in next(iter(spec["datasets"].values()))}
-    assert rows == {"已销号": 2, "逾期未整改": 1, "整改中（未逾期）": 2}
-    assert spec["encoding"]["y"]["title"] == "问题类别"
+    assert rows == {"已销号": 2, "逾期未整改": 1, "整改中": 2}
+    bars, labels = spec["layer"]
+    assert bars["encoding"]["y"]["axis"] is None and labels["mark"]["type"] == "text"  # names above the bars
+    assert spec["height"] == {"step": charts.ROW_STEP}  # one row height per category
 
     groups = pd.DataFrame({"group_id": [1], "group": ["第一督查组"], "inspections": [3], "member_participations": [9],
                            "findings": [4], "closed": [2], "closure_rate": [0.5]})

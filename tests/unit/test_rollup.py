@@ -3,26 +3,32 @@ updates and deletes, and the rollup-based figures equal the live ``kpis`` (both 
 
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from gangwen_dash import domain
+from gangwen_dash import domain, models
 from gangwen_dash.db import read_session, write_session
-from gangwen_dash.models import Finding, Inspection, InspectionGroup, Member, Site, inspection_members
+from gangwen_dash.models import Finding, Inspection, InspectionGroup, Member, Site, Street, inspection_members
 from gangwen_dash.queries import findings as fq
+from gangwen_dash.queries import inspections as iq
 from gangwen_dash.queries import rollup
+from gangwen_dash.queries.cockpit import cockpit
 from gangwen_dash.queries.kpis import Filters, Period, kpis
 from migrations import rollup_triggers
 from tests.support.factory import Factory
 
-TABLES = ("inspection_days", "finding_days", "open_due_days")
+TABLES = tuple(rollup_triggers.KEYS)
 
 
 def _snapshot(conn) -> dict:
+    """{table: sorted rows as dicts}; rows whose counts are all zero carry nothing and are left out."""
     out = {}
     for table in TABLES:
-        rows = conn.execute(text(f"SELECT * FROM {table}")).all()
-        out[table] = sorted((str(r[0]), *r[1:]) for r in rows if any(r[2:]))  # zero rows carry nothing
+        keys, counts = rollup_triggers.KEYS[table], rollup_triggers.COUNTS[table]
+        rows = conn.execute(text(f"SELECT {', '.join(keys + counts)} FROM {table}")).mappings().all()
+        out[table] = sorted(({**r, "day": str(r["day"])} for r in rows if any(r[c] for c in counts)),
+                            key=lambda r: tuple(str(r[k]) for k in keys))
     return out
 
 
@@ -74,29 +80,48 @@ PERIODS = [
 ]
 
 
-@pytest.fixture(params=["one_pass", "rollup_with_tails"])
+@pytest.fixture(params=[31, 3, 0])
 def mode(request, monkeypatch):
-    """Both ways of computing a period's as-of figures: one pass over its rows, or rollup + corrections."""
-    if request.param == "rollup_with_tails":
-        monkeypatch.setattr(rollup, "TAIL_SCAN_LIMIT", -1)
+    """How long findings take to settle: the default (mostly the live pass over the last days), a few
+    days (mostly rollups, many unsettled findings corrected live), none (rollups and corrections only)."""
+    monkeypatch.setattr(models, "SETTLE_DAYS", request.param)
     return request.param
 
 
+def _assert_views_equal_live(s, period, flt):
+    """Every cockpit figure from the rollups equals the live queries (kpis.py, findings.py, inspections.py)."""
+    expected = kpis(s, period, flt).as_dict()
+    assert rollup.card_figures(s, period, flt) == {k: expected[k] for k in rollup.CARD_KEYS}, (period, flt)
+    assert fq.overdue_count(s, period.end, flt) == len(fq.overdue_list(s, period.end, flt))
+    parts = rollup.breakdowns(s, period, flt)
+    pd.testing.assert_frame_equal(parts.by_category, fq.by_category(s, period, flt), check_dtype=False)
+    pd.testing.assert_frame_equal(parts.by_street, fq.by_street(s, period, flt), check_dtype=False)
+    pd.testing.assert_frame_equal(parts.groups, iq.group_comparison(s, period, flt.street_id), check_dtype=False)
+    data = cockpit(s, period, flt)
+    assert {k: data.kpis[k] for k in rollup.CARD_KEYS} == {k: expected[k] for k in rollup.CARD_KEYS}
+    pd.testing.assert_frame_equal(data.by_category, parts.by_category)
+    pd.testing.assert_frame_equal(data.groups, parts.groups)
+    assert int(data.trend.findings.sum()) >= expected["findings"]  # the trend window contains the period
+    previous = kpis(s, period.previous(), flt).as_dict()
+    assert data.kpis_previous == {k: previous[k] for k in rollup.CARD_KEYS}
+
+
 def _assert_figures_equal_kpis(engine, world):
-    filters = [Filters(), Filters(group_id=world["g1"]), Filters(group_id=world["g2"]), Filters(street_id=world["a"])]
+    filters = [Filters(), Filters(group_id=world["g1"]), Filters(group_id=world["g2"]), Filters(street_id=world["a"]),
+               Filters(street_id=world["b"]), Filters(group_id=world["g1"], street_id=world["a"]),
+               Filters(group_id=world["g2"], street_id=world["a"])]
     with read_session(engine) as s:
         for period in PERIODS:
             for flt in filters:
-                expected = kpis(s, period, flt).as_dict()
-                got = rollup.card_figures(s, period, flt)
-                assert got == {k: expected[k] for k in rollup.CARD_KEYS}, (period, flt)
-                assert fq.overdue_count(s, period.end, flt) == len(fq.overdue_list(s, period.end, flt))
+                _assert_views_equal_live(s, period, flt)
 
 
 def test_rollup_figures_equal_live_kpis(engine, world, mode):
     kept = _assert_consistent(engine)
-    assert sum(r[2] for r in kept["inspection_days"]) == 4
-    assert sum(r[4] for r in kept["inspection_days"]) == 4  # participations
+    assert sum(r["inspections"] for r in kept["inspection_days"]) == 4
+    assert sum(r["participations"] for r in kept["inspection_days"]) == 4
+    assert sum(r["findings"] for r in kept["finding_months"]) == 7
+    assert {r["street_id"] for r in kept["finding_days"]} == {world["a"], world["b"]}
     _assert_figures_equal_kpis(engine, world)
 
 
@@ -125,7 +150,26 @@ def test_triggers_follow_updates_and_deletes(engine, world, mode):
         s.execute(delete(Finding).where(Finding.inspection_id == world["i4"]))
         s.execute(delete(Inspection).where(Inspection.id == world["i4"]))  # its member row goes too
     kept = _assert_consistent(engine)
-    assert sum(r[2] for r in kept["inspection_days"]) == 3
+    assert sum(r["inspections"] for r in kept["inspection_days"]) == 3
+    _assert_figures_equal_kpis(engine, world)
+
+
+def test_rollups_follow_sites_moving_between_streets(engine, world, mode):
+    """A site moved to another street takes its inspections and findings along; so does a finding or
+    an inspection moved to another site, or a finding re-categorised."""
+    with write_session(engine) as s:
+        s.get(Site, s.get(Inspection, world["i1"]).site_id).street_id = world["b"]
+    kept = _assert_consistent(engine)
+    assert {r["street_id"] for r in kept["finding_days"]} == {world["b"]}
+    _assert_figures_equal_kpis(engine, world)
+    with write_session(engine) as s:
+        f = Factory(s)
+        other = f.site(s.get(Street, world["a"]))
+        s.get(Inspection, world["i2"]).site_id = other.id
+        s.execute(update(Finding).where(Finding.inspection_id == world["i2"]).values(site_id=other.id))
+        s.execute(update(Finding).where(Finding.category == "S1").values(category="S6"))
+    kept = _assert_consistent(engine)
+    assert {r["street_id"] for r in kept["finding_days"]} == {world["a"], world["b"]}
     _assert_figures_equal_kpis(engine, world)
 
 
@@ -139,9 +183,9 @@ def test_rollups_follow_the_demo_data(demo_engine, mode):
             for offset in range(0, 365, 45):
                 period = Period(start + timedelta(days=offset), min(start + timedelta(days=offset + days),
                                                                     date(2019, 12, 31)))
-                for flt in (Filters(), Filters(group_id=groups[0]), Filters(street_id=street)):
-                    expected = kpis(s, period, flt).as_dict()
-                    assert rollup.card_figures(s, period, flt) == {k: expected[k] for k in rollup.CARD_KEYS}
+                for flt in (Filters(), Filters(group_id=groups[0]), Filters(street_id=street),
+                            Filters(group_id=groups[1], street_id=street)):
+                    _assert_views_equal_live(s, period, flt)
 
 
 def test_demo_reset_leaves_exact_rollups(demo_engine):
@@ -155,7 +199,8 @@ def test_demo_reset_leaves_exact_rollups(demo_engine):
     # Same demo, same days; group ids are new, so compare the totals per day.
     def per_day(rows):
         out = {}
-        for day, _group, *counts in rows:
-            out[day] = [a + b for a, b in zip(out.get(day, [0] * len(counts)), counts, strict=True)]
+        for r in rows:
+            counts = [v for k, v in r.items() if k not in ("day", "group_id", "street_id", "category")]
+            out[r["day"]] = [a + b for a, b in zip(out.get(r["day"], [0] * len(counts)), counts, strict=True)]
         return out
     assert {t: per_day(before[t]) for t in TABLES} == {t: per_day(after[t]) for t in TABLES}
