@@ -1,6 +1,6 @@
 """cockpit rollups keyed by street (and category for findings): any period × group/street filter sums days × few rows
 
-Revision ID: 0005_i14
+Revision ID: 0007_i14
 Revises: 0004
 Create Date: 2026-12-03 08:00:00
 """
@@ -11,8 +11,8 @@ from alembic import op
 from gangwen_dash.models import OPEN_DUE_ID_COLUMNS, UNSETTLED_COLUMNS, unsettled_sql
 from migrations import rollup_triggers
 
-revision = "0005_i14"
-down_revision = "0004"
+revision = "0007_i14"
+down_revision = "0006_i16_ledger"
 branch_labels = None
 depends_on = None
 
