@@ -20,7 +20,7 @@ from gangwen_dash.db import get_engine, read_session, write_session
 from gangwen_dash.models import Finding, InspectionGroup, OutboxMessage, Unit
 from gangwen_dash.notify import outbox
 from gangwen_dash.notify.digest import build_digests
-from tests.support.pg import _free_port as free_port
+from gangwen_dash.pgcluster import free_port
 
 DAY = date(2019, 11, 14)
 NOW = datetime(2019, 11, 14, 7, 30)
