@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -52,6 +54,10 @@ class Settings:
     session_days: int = 7
     # Weekly pack 第N期: N = ISO week number + this offset (e.g. when numbering started mid-year).
     weekly_issue_offset: int = 0
+    # The district's time zone: "now" and "today" on forms and in services (the server may run in UTC).
+    timezone: str = "Asia/Shanghai"
+    # 复查通过 needs an after-photo (整改后) unless the group leader picks an explicit reason.
+    recheck_requires_after_photo: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -79,11 +85,28 @@ def get_settings() -> Settings:
         session_minutes=int(app.get("session_minutes", 480)),
         session_days=int(app.get("session_days", 7)),
         weekly_issue_offset=int(os.environ.get("GANGWEN_WEEKLY_ISSUE_OFFSET") or app.get("weekly_issue_offset", 0)),
+        timezone=os.environ.get("GANGWEN_TIMEZONE") or app.get("timezone", "Asia/Shanghai"),
+        recheck_requires_after_photo=_truthy(os.environ.get("GANGWEN_RECHECK_REQUIRES_AFTER_PHOTO"),
+                                             app.get("recheck_requires_after_photo", True)),
     )
 
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+def local_now() -> datetime:
+    """The district's wall-clock time now (naive, as stored), whatever the server's own time zone is."""
+    name = get_settings().timezone
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"时区设置“{name}”无效，请使用 IANA 时区名，如 Asia/Shanghai") from None
+    return datetime.now(zone).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    return local_now().date()
 
 
 PLACEHOLDER_SECRETS = {"a long random string", "changeme", "change-me", "secret", "xxx"}

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash import domain, photos
-from gangwen_dash.config import DISTRICT_BBOX, get_settings
+from gangwen_dash.config import DISTRICT_BBOX, get_settings, local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
 from gangwen_dash.services import evidence
@@ -231,7 +231,7 @@ def record_inspection(actor: Actor, command: RecordInspection | dict, *, now: da
                       engine=None) -> RecordResult:
     """Store one complete inspection; see the module docstring. Raises ValidationFailed / PermissionDenied."""
     require(actor, "inspection.record")
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     key = command.idempotency_key if isinstance(command, RecordInspection) else (command or {}).get("idempotency_key")
     if isinstance(key, str) and key.strip():
         first = _existing(key.strip(), engine)
