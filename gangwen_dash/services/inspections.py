@@ -222,6 +222,27 @@ def cross_check(cmd: RecordInspection, now: datetime) -> dict[str, str]:
     return errors
 
 
+def field_errors(command: dict, *, now: datetime | None = None) -> dict[str, str]:
+    """The form-level checks of ``record_inspection`` without the database or the photo files: what a
+    page re-checks while the user corrects the form, so a fixed field loses its error at once. Each
+    finding is checked on its own, so one empty description does not hide the other fields' errors."""
+    errors: dict[str, str] = {}
+    findings = []
+    for i, raw in enumerate((command or {}).get("findings") or []):
+        try:
+            findings.append(FindingInput.model_validate(raw))
+        except ValidationError as exc:
+            failed = validation_errors(exc, TYPE_MESSAGES).errors
+            errors.update({_finding_field(f"findings.{i}.{k}"): v for k, v in failed.items()})
+            findings.append(FindingInput.model_construct(**raw))
+    try:
+        cmd = _parse({**(command or {}), "findings": []})
+    except ValidationFailed as exc:
+        return {**exc.errors, **errors}
+    cmd = cmd.model_copy(update={"findings": findings})
+    return {**cross_check(cmd, (now or local_now()).replace(microsecond=0)), **errors}
+
+
 def _existing(key: str, engine) -> int | None:
     with read_session(engine) as session:
         return session.execute(select(Inspection.id).where(Inspection.idempotency_key == key)).scalar_one_or_none()

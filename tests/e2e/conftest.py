@@ -125,3 +125,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_page(page, title: str) -> None:
+    """Choose a page in the sidebar as a user does: on a narrow screen open the (collapsed) sidebar first."""
+    link = page.get_by_role("link", name=title, exact=True).first
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.count() and expand.first.is_visible():
+        expand.first.click()
+        link.wait_for(state="visible", timeout=10_000)
+        page.wait_for_timeout(300)  # the sidebar slides in
+    link.click()
+    wait_for_app(page)

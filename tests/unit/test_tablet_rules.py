@@ -110,3 +110,18 @@ def test_local_now_follows_the_configured_time_zone(monkeypatch):
     finally:
         monkeypatch.delenv("GANGWEN_TIMEZONE", raising=False)
         config.reset_settings()
+
+
+def test_field_errors_recheck_the_form_without_database_or_files(demo_engine):
+    from gangwen_dash.services.inspections import field_errors
+
+    a = actor(demo_engine)
+    base, _ = command(demo_engine, a.group_id)
+    assert field_errors(base, now=NOW) == {}
+    f = base["findings"][0]
+    broken = {**base, "site_id": None, "findings": [{**f, "description": "  ", "photos": []}]}
+    errors = field_errors(broken, now=NOW)
+    # the empty description does not hide the cross-field errors (site, photos)
+    assert set(errors) == {"site_id", "findings.0.description", "findings.0.photos"}
+    fixed = {**broken, "site_id": base["site_id"]}
+    assert "site_id" not in field_errors(fixed, now=NOW)
