@@ -91,6 +91,17 @@ def current_errors() -> tuple[dict[str, str], set[str]]:
     return shown, confirmable
 
 
+BANNER = "entry._banner"  # how many errors the page's banner counts
+
+
+def fragment_errors() -> dict[str, str]:
+    """Errors inside a fragment; when a fix changed their number, rerun the page so the banner agrees."""
+    errors, _ = current_errors()
+    if len(errors) != ss.get(BANNER, 0):
+        st.rerun()
+    return errors
+
+
 def err(field: str, errors: dict[str, str]) -> None:
     if field in errors:
         st.error(md(errors[field]), icon=":material/error:")
@@ -107,6 +118,7 @@ else:
                             **kw)
 roster, last_used, group_name = ui.load_roster(group_id) if group_id is not None else (None, [], None)
 errors, confirmable = current_errors()
+ss[BANNER] = len(errors)
 if errors:
     st.error(f"提交未成功：有 {len(errors)} 处需要修改，见下方红色提示。")
 ss.setdefault("entry.kind", domain.KIND_ROUTINE)
@@ -276,7 +288,7 @@ def _title(slot: str) -> str:
 
 @st.fragment
 def finding_block(slot: str, found_on) -> None:
-    errors, _ = current_errors()
+    errors = fragment_errors()
     ui.init_finding_slot(slot, found_on)
     with st.container(border=True):
         h1, h2 = st.columns([3, 1], vertical_alignment="center")
@@ -327,7 +339,7 @@ def finding_block(slot: str, found_on) -> None:
 
 @st.fragment
 def checklist_and_findings() -> None:
-    errors, _ = current_errors()
+    errors = fragment_errors()
     st.subheader("③ 检查清单（六个百分之百）")
     st.caption("每项点一下：符合 / 不符合 / 不适用（再点一下不会取消）。选“不符合”会打开该项的问题登记。")
     for item, label in domain.CHECKLIST_ITEMS.items():

@@ -44,7 +44,7 @@ COLLAPSE_JS = """
     w.setTimeout(function () {
       const button = w.document.querySelector('[data-testid="stSidebarCollapseButton"] button');
       const sidebar = w.document.querySelector('[data-testid="stSidebar"]');
-      if (button && sidebar && sidebar.getAttribute("aria-expanded") !== "false") button.click();
+      if (button && sidebar && sidebar.getAttribute("data-collapsed") !== "true") button.click();
     }, 50);
   }, true);
 })();
@@ -55,7 +55,11 @@ TOUCH_CSS = """
 @media (pointer: coarse), (max-width: 1280px) {
   .stButton button, .stFormSubmitButton button, .stDownloadButton button, .stPopover button,
   [data-testid="stButtonGroup"] button, [data-testid="stFileUploaderDropzone"] button,
-  [data-testid="stDateInputCalendarButton"], [data-testid="stExpander"] summary {
+  [data-testid="stDateInputCalendarButton"], [data-testid="stExpander"] summary,
+  [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] button,
+  [data-testid="stMainMenu"] button, [role="dialog"] button, [data-testid="stSelectbox"] button,
+  [data-testid="stMultiSelect"] button, [data-testid="stNumberInput"] button,
+  [data-testid="stElementToolbar"] button, [data-testid="stToolbar"] button, [data-testid="stPageLink"] a {
     min-height: __PX__px; min-width: __PX__px; }
   [data-testid="stButtonGroup"] button { min-width: 64px; font-size: 1rem; }
   [data-testid="stButtonGroup"] [role="radiogroup"], [data-testid="stButtonGroup"] [role="group"] { gap: 6px; }

@@ -39,7 +39,7 @@ KEEP = "entry.keep."  # a finding's values, kept while its block is hidden (unti
 FINDING_FIELDS = ("severity", "due", "unit", "desc", "handover", "category")
 DEVICE_POS = "entry._device_pos"
 SENTINEL = "entry.kind"  # present while the page's widgets live in the session
-NOT_SAVED = {ERRORS, NOTICE, CONFIRM_FIELDS, "entry._restored_at"}
+NOT_SAVED = {ERRORS, NOTICE, CONFIRM_FIELDS, "entry._restored_at", "entry._banner"}
 UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near",
                        ".drop")
 NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register", "entry.up.",

@@ -137,3 +137,32 @@ def open_page(page, title: str) -> None:
         page.wait_for_timeout(300)  # the sidebar slides in
     link.click()
     wait_for_app(page)
+
+
+# The text a person sees: text nodes that take up space, not in Material icon ligatures ("upload"
+# draws an icon), not shrunk to nothing (Streamlit strings replaced by Chinese through CSS), not hidden.
+VISIBLE_TEXT_JS = """
+(root) => {
+  const base = root ? document.querySelector(root) : document.body;
+  if (!base) return '';
+  const walker = document.createTreeWalker(base, NodeFilter.SHOW_TEXT);
+  const out = [];
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest('[data-testid=stIconMaterial], [translate=no], script, style, noscript')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || parseFloat(style.fontSize) < 1 || parseFloat(style.opacity) === 0) continue;
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) continue;
+    out.push(text);
+  }
+  return out.join('\\n');
+}
+"""
+
+
+def visible_text(page, root: str | None = None) -> str:
+    return page.evaluate(VISIBLE_TEXT_JS, root)
