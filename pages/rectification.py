@@ -84,6 +84,8 @@ if kept is not None and (ss.get("track.finding") != kept.identity or kept.identi
 if kept is not None and getattr(ui.load_finding_detail(kept.identity), "version", None) == kept.version:
     kept = None
 
+if "track._select" in ss:  # set before the selectbox exists, so the browser is told the choice too
+    ss["track.finding"] = ss.pop("track._select")
 shown = ss.get(SHOWN)
 if shown is not None and (ss.get("track.finding") != shown or shown in set(rows.finding_id)):
     ss.pop(SHOWN, None)  # the user moved on (or the problem is listed again)
@@ -194,7 +196,7 @@ def _run(action, command, done: str) -> None:
     fresh = ui.load_open_findings(today, group_id, street_id, tuple(statuses or ()), tuple(severities or ()))
     following = [int(i) for i in fresh.finding_id if int(i) != fid]
     later = [i for i in following if i not in ids[:ids.index(fid) + 1]] if fid in ids else following
-    ss[SHOWN] = fid
+    ss[SHOWN] = ss["track._select"] = fid
     ss["track._notice"] = {"text": done, "finding_id": fid, "next_id": (later or following or [None])[0]}
     st.rerun()
 

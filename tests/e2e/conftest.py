@@ -37,6 +37,7 @@ class AppServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url or f"sqlite:///{db_path}"
+        self.photo_dir = photo_dir
         env = {**os.environ, "GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
                "GANGWEN_SEED_DEMO": "0"}
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115

@@ -8,9 +8,7 @@ import re
 import statistics
 
 import pytest
-from sqlalchemy import select
 
-from gangwen_dash import domain
 from gangwen_dash.ui.chrome import TOUCH_PX
 from tests.e2e.conftest import login, open_page, screenshot, visible_text, wait_for_app
 from tests.support import images
@@ -242,27 +240,44 @@ def test_checklist_tap_time(app_server, browser):
         context.close()
 
 
-def _awaiting_recheck(db_url: str) -> tuple[int, int]:
-    """A problem of 第一督查组 awaiting re-check with an after-photo, and another open one of the group."""
+def _awaiting_recheck(db_url: str) -> int:
+    """A new problem of 第一督查组, handed over on site and replied to with an after-photo (through the
+    services, as inspector1 would) — so it awaits 复查 with evidence."""
+    from datetime import timedelta
+
     from gangwen_dash.db import make_engine, read_session
-    from gangwen_dash.models import Finding, InspectionGroup, Photo
+    from gangwen_dash.models import Finding
+    from gangwen_dash.services import findings as svc
+    from gangwen_dash.services.inspections import record_inspection
+    from tests.unit.test_inspection_service import NOW, actor, command
+    from tests.unit.test_rectification_lifecycle import after_photo
 
     engine = make_engine(db_url)
     try:
+        inspector = actor(engine, "inspector1")
+        cmd, _ = command(engine, inspector.group_id)
+        cmd["findings"] = [{**cmd["findings"][0], "hand_over_now": True}]
+        fid = record_inspection(inspector, cmd, now=NOW, engine=engine).finding_ids[0]
         with read_session(engine) as s:
-            group = s.execute(select(InspectionGroup.id).order_by(InspectionGroup.id)).scalars().first()
-            with_photo = select(Photo.finding_id).where(Photo.kind == domain.PHOTO_AFTER)
-            fid = s.execute(select(Finding.id).where(Finding.group_id == group,
-                                                     Finding.status == domain.ST_AWAITING_RECHECK,
-                                                     Finding.id.in_(with_photo)).order_by(Finding.id)).scalars().first()
-            return group, fid
+            version = s.get(Finding, fid).version
+        at = NOW + timedelta(days=1)
+        svc.reply(inspector, {"finding_id": fid, "expected_version": version, "text": "已覆盖防尘网",
+                              "photos": after_photo(engine, fid, at)}, now=at, engine=engine)
+        return fid
     finally:
         engine.dispose()
 
 
-def test_recheck_pass_keeps_the_same_problem_on_screen(app_server, browser):
-    _group, fid = _awaiting_recheck(app_server.db_url)
-    assert fid is not None, "the demo has problems awaiting re-check"
+def test_recheck_pass_keeps_the_same_problem_on_screen(app_server, browser, monkeypatch):
+    from gangwen_dash import config
+
+    monkeypatch.setenv("GANGWEN_PHOTO_DIR", str(app_server.photo_dir))  # the after-photo goes where the app looks
+    config.reset_settings()
+    try:
+        fid = _awaiting_recheck(app_server.db_url)
+    finally:
+        monkeypatch.undo()
+        config.reset_settings()
     context = browser.new_context(viewport=TABLET, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     try:
