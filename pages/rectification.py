@@ -15,6 +15,7 @@ from gangwen_dash.ui import chrome, editing
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.tables import fill_empty
 from gangwen_dash.ui.usertext import md, show
 
 actor = require_actor(__file__)
@@ -106,7 +107,7 @@ else:
         现场核验=rows.verified_on_site.map({True: "是", False: ""}),
     )[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
        "recheck_failures", "现场核验"]]
-    st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
+    st.dataframe(fill_empty(view).rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
                                       "severity": "程度", "status": "状态", "responsible_unit": "责任单位",
                                       "due_date": "整改期限", "recheck_failures": "复查未通过"}),
                  hide_index=True, width="stretch", height=min(38 + 35 * len(view), 320))

@@ -57,7 +57,7 @@ for col, (fmt, label, mime) in zip(cols, (
     col.download_button(label, data=file_builder(week, fmt), file_name=f"{pack.file_stem}.{fmt}", mime=mime,
                         key=f"weekly.download_{fmt}", on_click="ignore", icon=":material/download:",
                         width="stretch")
-st.caption("文件在点击时生成（Chromium 渲染约需数秒）。")
+st.caption("文件在点击时由服务器生成，约需数秒。")
 
 if actor is not None and actor.role == "secretariat":
     st.subheader("编辑下周安排")

@@ -157,7 +157,14 @@ VISIBLE_TEXT_JS = """
     if (style.visibility === 'hidden' || parseFloat(style.fontSize) < 1 || parseFloat(style.opacity) === 0) continue;
     range.selectNodeContents(node);
     const r = range.getBoundingClientRect();
-    if (r.width < 1 || r.height < 1) continue;
+    if (r.width < 1 || r.height < 1 || r.right <= 0 || r.bottom <= 0) continue;  // off-screen "skip to content"
+    let hidden = false;  // screen-reader-only text (clipped to 1 px)
+    for (let a = el, i = 0; a && i < 5 && !hidden; a = a.parentElement, i++) {
+      const cs = getComputedStyle(a);
+      hidden = (cs.clip && cs.clip !== 'auto' && cs.position === 'absolute') || cs.clipPath.startsWith('inset(50%')
+        || (a.getBoundingClientRect().width <= 1 && cs.overflow === 'hidden');
+    }
+    if (hidden) continue;
     out.push(text);
   }
   return out.join('\\n');
@@ -167,3 +174,10 @@ VISIBLE_TEXT_JS = """
 
 def visible_text(page, root: str | None = None) -> str:
     return page.evaluate(VISIBLE_TEXT_JS, root)
+
+
+# Table cells st.dataframe draws empty in its accessible grid: on the canvas such a cell reads "None".
+EMPTY_CELLS_JS = """
+() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td[role=gridcell]'))
+  .filter((td) => !td.textContent.trim()).length
+"""

@@ -125,3 +125,17 @@ def test_field_errors_recheck_the_form_without_database_or_files(demo_engine):
     assert set(errors) == {"site_id", "findings.0.description", "findings.0.photos"}
     fixed = {**broken, "site_id": base["site_id"]}
     assert "site_id" not in field_errors(fixed, now=NOW)
+
+
+def test_tables_show_a_mark_instead_of_none():
+    import pandas as pd
+
+    from gangwen_dash.ui.tables import EMPTY, fill_empty
+
+    df = pd.DataFrame({"unit": ["住建局", "城管局"], "avg_days_to_close": [3.6, None], "overdue": ["逾期 2 天", ""],
+                       "findings": [2, 1]})
+    out = fill_empty(df)
+    assert list(out.avg_days_to_close) == ["3.6", EMPTY]
+    assert list(out.overdue) == ["逾期 2 天", EMPTY]
+    assert list(out.findings) == [2, 1]  # complete columns keep their type
+    assert df.avg_days_to_close.isna().sum() == 1  # the caller's frame is untouched
