@@ -37,15 +37,14 @@ if not can(actor.role, "inspection.record")[0]:
 def _saved(notice: dict) -> None:
     st.success(notice["text"], icon=":material/check_circle:")
     for fid in notice["finding_ids"][:6]:
-        st.page_link("pages/rectification.py", label=f"在整改跟踪中查看问题 #{fid}", icon=":material/open_in_new:",
-                     query_params={"finding": fid}, width="stretch")
+        chrome.page_link("pages/rectification.py", f"在整改跟踪中查看问题 #{fid}", {"finding": fid})
     if st.button("继续录入下一条", type="primary", key="entry.saved_ok", width="stretch"):
         st.rerun()
 
 
 @st.dialog("清空重填？")
 def _confirm_clear() -> None:
-    st.write("将清空本页已填写的全部内容和已上传的照片，且不能恢复。")
+    st.text("将清空本页已填写的全部内容和已上传的照片，且不能恢复。")
     c1, c2 = st.columns(2)
     if c1.button("取消", key="entry.clear_cancel", width="stretch"):
         st.rerun()
@@ -56,7 +55,7 @@ def _confirm_clear() -> None:
 
 @st.dialog("移除此问题？")
 def _confirm_remove(slot: str, title: str) -> None:
-    st.write(f"“{md(title)}”已填写的描述和照片将被删除。")
+    st.text(f"“{title}”已填写的描述和照片将被删除。")
     c1, c2 = st.columns(2)
     if c1.button("保留", key="entry.remove_cancel", width="stretch"):
         st.rerun()

@@ -87,10 +87,10 @@ if kept is not None and getattr(ui.load_finding_detail(kept.identity), "version"
 
 if "track._select" in ss:  # set before the selectbox exists, so the browser is told the choice too
     ss["track.finding"] = ss.pop("track._select")
-shown = ss.get(SHOWN)
-if shown is not None and (ss.get("track.finding") != shown or shown in set(rows.finding_id)):
+just_done = ss.get(SHOWN)
+if just_done is not None and (ss.get("track.finding") != just_done or just_done in set(rows.finding_id)):
     ss.pop(SHOWN, None)  # the user moved on (or the problem is listed again)
-    shown = None
+    just_done = None
 linked = st.query_params.get("finding")  # 督查录入's "查看问题 #N" link
 if linked and linked.isdigit():
     if int(linked) in set(rows.finding_id):
@@ -99,7 +99,7 @@ if linked and linked.isdigit():
 
 if rows.empty:
     st.info("没有符合条件的未销号问题。")
-    if kept is None and shown is None:
+    if kept is None and just_done is None:
         st.stop()
 else:
     view = rows.assign(
@@ -116,7 +116,7 @@ else:
 def _label(fid: int) -> str:
     if kept is not None and fid == kept.identity:
         return f"#{fid} {kept.values.site} · {kept.values.label}（已被他人更新）"
-    if fid == shown:
+    if fid == just_done:
         now_is = ui.load_finding_detail(fid)
         return f"#{fid} {now_is.site} · {now_is.label} · {now_is.status}（刚处理）" if now_is else f"#{fid}"
     r = rows[rows.finding_id == fid].iloc[0]
@@ -125,7 +125,7 @@ def _label(fid: int) -> str:
 
 
 ids = [int(i) for i in rows.finding_id] + ([kept.identity] if kept is not None else [])
-ids += [shown] if shown is not None and shown not in ids else []
+ids += [just_done] if just_done is not None and just_done not in ids else []
 if ss.get("track.finding") not in ids:
     ss["track.finding"] = ids[0]
 fid = st.selectbox("选择问题", ids, format_func=_label, key="track.finding")
@@ -267,7 +267,7 @@ elif base.status == domain.ST_AWAITING_RECHECK:
                                "no_photo_reason": reason if passed else None},
                  f"问题 #{fid} 复查通过，已销号。" if passed else f"问题 #{fid} 复查未通过，已退回整改。")
 
-if base.status == domain.ST_CLOSED or (detail.status == domain.ST_CLOSED and fid == shown):
+if base.status == domain.ST_CLOSED or (detail.status == domain.ST_CLOSED and fid == just_done):
     st.success(f"问题 #{fid} 已销号。", icon=":material/task_alt:")
 editing.show_refusal(EDITOR, "track.h_", "track.r_", "track.c_", button_key="track.reload")
 

@@ -86,3 +86,16 @@ def localize() -> None:
 def touch_targets() -> None:
     """Pages used on site (督查录入, 整改跟踪): every control at least TOUCH_PX square on touch screens."""
     st.html(f"<style>{TOUCH_CSS}</style>")
+
+
+def page_link(path: str, label: str, query: dict[str, int | str]) -> None:
+    """st.page_link with a plain link as fallback when the page runs without st.navigation (AppTest)."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    from gangwen_dash.ui.navigation import PAGES
+
+    try:
+        st.page_link(path, label=label, icon=":material/open_in_new:", query_params=query, width="stretch")
+    except StreamlitPageNotFoundError:
+        url = next(p.url_path for p in PAGES if p.path == path)
+        st.markdown(f"[{label}](/{url}?{'&'.join(f'{k}={v}' for k, v in query.items())})")
