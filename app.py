@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from gangwen_dash.domain import ROLE_LABELS
-from gangwen_dash.ui import text
+from gangwen_dash.ui import chrome, text
 from gangwen_dash.ui.auth import sign_out
 from gangwen_dash.ui.freshness import demo_badge, follow_database
 from gangwen_dash.ui.navigation import PAGES, pages_for
@@ -18,6 +18,7 @@ from gangwen_dash.ui.session import MUST_CHANGE, NEXT, NOTICE, refresh
 from gangwen_dash.ui.usertext import md
 
 st.set_page_config(page_title=text.APP_TITLE, page_icon="🏗️", layout="wide")
+chrome.localize()  # Chinese for Streamlit's own strings; the sidebar folds after a page choice on narrow screens
 
 follow_database()
 actor = refresh()

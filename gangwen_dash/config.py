@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -60,6 +62,10 @@ class Settings:
                                  "如需延期，请在看板中说明理由申请。")
     # Reminders (issue 15): SMTP server for e-mail digests ([gangwen.smtp] in secrets).
     smtp: dict = field(default_factory=dict)
+    # The district's time zone: "now" and "today" on forms and in services (the server may run in UTC).
+    timezone: str = "Asia/Shanghai"
+    # 复查通过 needs an after-photo (整改后) unless the group leader picks an explicit reason.
+    recheck_requires_after_photo: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -90,11 +96,28 @@ def get_settings() -> Settings:
         letter_number_format=app.get("letter_number_format", Settings.letter_number_format),
         letter_reply_channel=app.get("letter_reply_channel", Settings.letter_reply_channel),
         smtp=dict(app.get("smtp", {})),
+        timezone=os.environ.get("GANGWEN_TIMEZONE") or app.get("timezone", "Asia/Shanghai"),
+        recheck_requires_after_photo=_truthy(os.environ.get("GANGWEN_RECHECK_REQUIRES_AFTER_PHOTO"),
+                                             app.get("recheck_requires_after_photo", True)),
     )
 
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+def local_now() -> datetime:
+    """The district's wall-clock time now (naive, as stored), whatever the server's own time zone is."""
+    name = get_settings().timezone
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"时区设置“{name}”无效，请使用 IANA 时区名，如 Asia/Shanghai") from None
+    return datetime.now(zone).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    return local_now().date()
 
 
 PLACEHOLDER_SECRETS = {"a long random string", "changeme", "change-me", "secret", "xxx"}

@@ -36,6 +36,8 @@ FINDING_EVENTS = ("发现", "交办", "整改回复", "复查通过", "复查未
 # A responsible unit may ask for more time; the group leader grants or refuses (issue 15).
 EXTENSION_STATES = ("待审批", "已同意", "已驳回")
 EXT_PENDING, EXT_GRANTED, EXT_REFUSED = EXTENSION_STATES
+# 复查通过 without an after-photo only with one of these reasons, ticked by the group leader.
+NO_AFTER_PHOTO_REASONS = ("现场复查已核实整改到位", "问题已随工程竣工或拆除消除", "整改后场地不宜拍摄")
 
 RESPONSIBLE_UNITS = ("住建局", "生态环境局", "城管局", "属地街道", "建设单位")  # migration 0005 seeds ``units``
 UNIT_KINDS = ("政府部门", "街道", "建设单位", "其他")
@@ -50,6 +52,7 @@ DIGEST_AUDIENCES = ("unit", "group")  # 责任单位日报 / 组长日报
 SITE_STATUSES = ("在建", "停工", "竣工")
 
 PHOTO_KINDS = ("整改前", "整改后")
+PHOTO_BEFORE, PHOTO_AFTER = PHOTO_KINDS
 PHOTO_CHECKS = ("现场核验", "位置不符", "时间不符", "无定位信息")
 
 ROOM_KINDS = ("街道", "村社区", "企业")

@@ -4,17 +4,17 @@ Layout only: reads go through gangwen_dash.ui.entry (cached), the write through
 services.inspections.record_inspection. Every widget saves the server-side draft on change.
 """
 
-from datetime import datetime
-
 import streamlit as st
 from streamlit_folium import st_folium
 
 from gangwen_dash import domain, maps, photos
-from gangwen_dash.config import get_settings
+from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.pickmap import build_pick_map, click_to_wgs
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import default_due_date, record_inspection
+from gangwen_dash.services.permissions import can
 from gangwen_dash.services.sites import register_site
+from gangwen_dash.ui import chrome
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.geolocate import geolocate
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
@@ -26,20 +26,44 @@ from gangwen_dash.ui.usertext import md
 actor = require_actor(__file__)
 ss = st.session_state
 
-# Tablet ergonomics: big touch targets, no horizontal scrolling.
-st.html("""<style>
-.stMainBlockContainer { max-width: 100%; overflow-x: hidden; padding-left: 1rem; padding-right: 1rem; }
-.stButton button, .stFormSubmitButton button, [data-testid="stBaseButton-segmented_control"],
-[data-testid="stBaseButton-segmented_controlActive"], [data-testid="stBaseButton-pills"],
-[data-testid="stBaseButton-pillsActive"] { min-height: 48px; min-width: 64px; font-size: 1rem; }
-[data-testid="stFileUploaderDropzone"] { min-height: 72px; }
-input, textarea, [data-baseweb="select"] { font-size: 1rem !important; min-height: 44px; }
-</style>""")
+chrome.touch_targets()  # tablet ergonomics: 48 px touch targets, no horizontal scrolling
 
 st.title("督查录入")
-if actor.role == "chair":
+if not can(actor.role, "inspection.record")[0]:
     st.info("主席/副主席为只读角色，不能录入督查记录。")
     st.stop()
+
+
+@st.dialog("督查记录已保存", icon=":material/task_alt:")
+def _saved(notice: dict) -> None:
+    st.success(notice["text"], icon=":material/check_circle:")
+    for fid in notice["finding_ids"][:6]:
+        chrome.page_link("pages/rectification.py", f"在整改跟踪中查看问题 #{fid}", {"finding": fid})
+    if st.button("继续录入下一条", type="primary", key="entry.saved_ok", width="stretch"):
+        st.rerun()
+
+
+@st.dialog("清空重填？")
+def _confirm_clear() -> None:
+    st.text("将清空本页已填写的全部内容和已上传的照片，且不能恢复。")
+    c1, c2 = st.columns(2)
+    if c1.button("取消", key="entry.clear_cancel", width="stretch"):
+        st.rerun()
+    if c2.button("确定清空", type="primary", key="entry.clear_ok", width="stretch"):
+        ui.reset_entry(actor)
+        st.rerun()
+
+
+@st.dialog("移除此问题？")
+def _confirm_remove(slot: str, title: str) -> None:
+    st.text(f"“{title}”已填写的描述和照片将被删除。")
+    c1, c2 = st.columns(2)
+    if c1.button("保留", key="entry.remove_cancel", width="stretch"):
+        st.rerun()
+    if c2.button("确定移除", type="primary", key="entry.remove_ok", width="stretch"):
+        ui.remove_finding(actor, slot)
+        st.rerun()
+
 
 restored = ui.restore_entry_draft(actor)
 pending = ss.pop("entry._pending_site", None)
@@ -48,23 +72,40 @@ if pending is not None:  # chosen by a widget further down in the previous run
     ui.save_entry_draft(actor)
 notice = ss.pop(ui.NOTICE, None)
 if notice:
-    st.success(notice)
+    _saved(notice)  # a dialog in the middle of the screen: seen wherever the user had scrolled to
 elif restored:
     st.info("已恢复上次未提交的草稿（含已上传的照片）。")
+# Far from 提交 and behind a confirmation: a slip must not wipe a whole inspection.
+if st.button("清空重填…", key="entry.clear", icon=":material/delete_sweep:", type="tertiary"):
+    _confirm_clear()
 
 save = ui.save_entry_draft
 kw = {"on_change": save, "args": (actor,)}
-errors = ui.errors_by_widget(ss.get(ui.ERRORS, {}), ss.get("entry._slots", []))
-errors.update({f"f.{slot}.photos": message for slot, message in ss.get(ui.STAGE_ERRORS, {}).items()})
+now = local_now().replace(second=0, microsecond=0)  # the district's clock, not the server's
 
 
-def err(field: str) -> None:
+def current_errors() -> tuple[dict[str, str], set[str]]:
+    """The submit's errors that are still true (a fixed field loses its error at once)."""
+    shown, confirmable = ui.shown_errors(group_id, now)
+    shown.update({f"f.{slot}.photos": message for slot, message in ss.get(ui.STAGE_ERRORS, {}).items()})
+    return shown, confirmable
+
+
+BANNER = "entry._banner"  # how many errors the page's banner counts
+
+
+def fragment_errors() -> dict[str, str]:
+    """Errors inside a fragment; when a fix changed their number, rerun the page so the banner agrees."""
+    errors, _ = current_errors()
+    if len(errors) != ss.get(BANNER, 0):
+        st.rerun()
+    return errors
+
+
+def err(field: str, errors: dict[str, str]) -> None:
     if field in errors:
         st.error(md(errors[field]), icon=":material/error:")
 
-
-if errors:
-    st.error(f"提交未成功：有 {len(errors)} 处需要修改，见下方红色提示。")
 
 # --------------------------------------------------------------------------- group and defaults
 groups = load_groups()
@@ -76,8 +117,10 @@ else:
     group_id = st.selectbox("督查组", list(names), format_func=lambda i: names.get(i, str(i)), key="entry.group",
                             **kw)
 roster, last_used, group_name = ui.load_roster(group_id) if group_id is not None else (None, [], None)
-
-now = datetime.now().replace(second=0, microsecond=0)
+errors, confirmable = current_errors()
+ss[BANNER] = len(errors)
+if errors:
+    st.error(f"提交未成功：有 {len(errors)} 处需要修改，见下方红色提示。")
 ss.setdefault("entry.kind", domain.KIND_ROUTINE)
 ss.setdefault("entry.date", now.date())
 ss.setdefault("entry.time", now.time())
@@ -132,7 +175,7 @@ if current is not None and current not in options:
     ss["entry.site"] = None
 st.selectbox("选择工地", list(options), key="entry.site", format_func=options.get,
              placeholder=f"从 {len(options)} 个结果中选择…" if options else "没有找到，请换个关键词或登记新工地", **kw)
-err("site_id")
+err("site_id", errors)
 site = ui.load_site_info(ss.get("entry.site"))
 if site:
     st.caption(f":material/location_on: {md(site['street'])} · {md(site['address']) or '—'} · 坐标 {site['lat']:.5f}, {site['lon']:.5f}")
@@ -177,16 +220,16 @@ k1, k2, k3 = st.columns([2, 1, 1])
 k1.segmented_control("督查类型", domain.INSPECTION_KINDS, key="entry.kind", required=True, **kw)
 k2.date_input("日期", key="entry.date", max_value=now.date(), format="YYYY-MM-DD", **kw)
 k3.time_input("时间", key="entry.time", step=300, **kw)
-err("kind")
-err("inspected_at")
+err("kind", errors)
+err("inspected_at", errors)
 if actor.group_id is not None:
     st.caption(f"督查组：{md(group_name) or '—'}")
-err("group_id")
+err("group_id", errors)
 if roster is not None:
     member_names = dict(zip(roster.member_id, roster.name, strict=True))
     st.multiselect("参加委员（默认为本组上次名单）", list(member_names), format_func=member_names.get,
                    key="entry.members", placeholder="请选择委员", **kw)
-    err("member_ids")
+    err("member_ids", errors)
 
 st.segmented_control("定位方式", ("工地坐标", "设备定位", "地图选点"), key="entry.loc_source", required=True, **kw)
 source = ss.get("entry.loc_source")
@@ -215,31 +258,18 @@ elif source == "地图选点":
     m1, m2 = st.columns(2)
     m1.number_input("纬度", key="entry.lat", format="%.6f", step=0.0001, **kw)
     m2.number_input("经度", key="entry.lon", format="%.6f", step=0.0001, **kw)
-err("location")
+err("location", errors)
 
-# --------------------------------------------------------------------------- 3 checklist
-st.subheader("③ 检查清单（六个百分之百）")
-st.caption("每项点一下：符合 / 不符合 / 不适用。选“不符合”会自动打开该项的问题登记。")
-for item, label in domain.CHECKLIST_ITEMS.items():
-    st.segmented_control(f"{item} {label}", domain.CHECKLIST_RESULTS, key=f"entry.check.{item}", **kw)
-    err(f"checklist.{item}")
-err("checklist")
-
-# --------------------------------------------------------------------------- 4 findings
-st.subheader("④ 发现的问题")
+# --------------------------------------------------------------------------- 3 checklist and 4 findings
+# Fragments: a tap on the checklist reruns the checklist and the finding blocks only, a change inside
+# one finding block reruns that block only (not the site search, the map or the roster).
 settings = get_settings()
-found_on = ss["entry.date"] if ss.get("entry.date") else now.date()
 
 
 def _severity_changed(slot: str) -> None:
     sev = ss.get(f"entry.f.{slot}.severity")
     if sev:
         ss[f"entry.f.{slot}.due"] = default_due_date(sev, ss.get("entry.date") or now.date())
-    save(actor)
-
-
-def _remove_extra(slot: str) -> None:
-    ss[ui.EXTRAS] = [s for s in ss.get(ui.EXTRAS, []) if s != slot]
     save(actor)
 
 
@@ -250,33 +280,42 @@ def _add_extra() -> None:
     save(actor)
 
 
-slots = ui.finding_slots()
-if not slots:
-    st.caption("暂无问题。检查清单中选“不符合”，或点下方按钮添加其他类别的问题。")
-for slot in slots:
+def _title(slot: str) -> str:
+    if slot in domain.CHECKLIST_ITEMS:
+        return f"{slot} {domain.CHECKLIST_ITEMS[slot]} — 不符合"
+    return f"其他问题：{ss.get(f'entry.f.{slot}.category') or ''}"
+
+
+@st.fragment
+def finding_block(slot: str, found_on) -> None:
+    errors = fragment_errors()
     ui.init_finding_slot(slot, found_on)
     with st.container(border=True):
+        h1, h2 = st.columns([3, 1], vertical_alignment="center")
         if slot in domain.CHECKLIST_ITEMS:
-            st.markdown(f"**{slot} {domain.CHECKLIST_ITEMS[slot]} — 不符合**")
+            h1.markdown(f"**{_title(slot)}**")
         else:
-            h1, h2 = st.columns([4, 1])
             h1.selectbox("问题类别", domain.EXTRA_CATEGORIES, key=f"entry.f.{slot}.category", **kw)
-            h2.button("删除", key=f"entry.f.{slot}.remove", on_click=_remove_extra, args=(slot,),
-                      width="stretch")
-        err(f"f.{slot}.category")
+        if h2.button("移除此问题", key=f"entry.f.{slot}.drop", icon=":material/close:", width="stretch"):
+            if ui.kept_text(slot):
+                _confirm_remove(slot, _title(slot))
+            else:
+                ui.remove_finding(actor, slot)
+                st.rerun()  # the whole page: the checklist shows the item as not chosen again
+        err(f"f.{slot}.category", errors)
         s1, s2 = st.columns([3, 2])
         s1.segmented_control("问题程度", domain.SEVERITIES, key=f"entry.f.{slot}.severity", required=True,
                              on_change=_severity_changed, args=(slot,))
         s2.date_input("整改期限", key=f"entry.f.{slot}.due", format="YYYY-MM-DD", **kw)
         days = settings.deadline_days.get(ss.get(f"entry.f.{slot}.severity") or "", 0)
         s1.caption(f"默认期限：{ss.get(f'entry.f.{slot}.severity')} {days} 天（可改）")
-        err(f"f.{slot}.severity")
-        err(f"f.{slot}.due")
+        err(f"f.{slot}.severity", errors)
+        err(f"f.{slot}.due", errors)
         st.selectbox("责任单位", load_unit_names(), key=f"entry.f.{slot}.unit", **kw)
-        err(f"f.{slot}.unit")
+        err(f"f.{slot}.unit", errors)
         st.text_area("问题描述", key=f"entry.f.{slot}.desc", height=80, placeholder="如：砂石料堆放未覆盖防尘网",
                      **kw)
-        err(f"f.{slot}.desc")
+        err(f"f.{slot}.desc", errors)
         st.file_uploader("问题照片（拍照或从相册选择，可多张；JPEG/PNG/WebP，单张 ≤ 15 MB）",
                          type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True,
                          key=ui.uploader_key(slot), on_change=ui.stage_photos, args=(actor, slot),
@@ -293,23 +332,46 @@ for slot in slots:
                               args=(actor, slot, item["sha"]), width="stretch")
             if len(staged) > 4:
                 st.caption(f"另有 {len(staged) - 4} 张未显示")
-        err(f"f.{slot}.photos")
+        err(f"f.{slot}.photos", errors)
         st.checkbox("现场交办（当场交给责任单位，进入整改中）", key=f"entry.f.{slot}.handover", **kw)
+    ui.keep_finding(slot)
 
-st.button("添加其他问题（监测监控、喷淋雾炮、夜间施工…）", icon=":material/add:", key="entry.add_extra", on_click=_add_extra,
-          width="stretch")
+
+@st.fragment
+def checklist_and_findings() -> None:
+    errors = fragment_errors()
+    st.subheader("③ 检查清单（六个百分之百）")
+    st.caption("每项点一下：符合 / 不符合 / 不适用（再点一下不会取消）。选“不符合”会打开该项的问题登记。")
+    for item, label in domain.CHECKLIST_ITEMS.items():
+        st.segmented_control(f"{item} {label}", domain.CHECKLIST_RESULTS, key=f"entry.check.{item}",
+                             required=True, on_change=ui.checklist_changed, args=(actor, item))
+        err(f"checklist.{item}", errors)
+    err("checklist", errors)
+    kept = ui.hidden_kept_items()
+    if kept:
+        st.caption(f"{'、'.join(kept)} 已不是“不符合”：已填写的问题内容仍保留（提交时不包含），改回“不符合”即可恢复；"
+                   "不再需要请改回后点“移除此问题”。")
+
+    st.subheader("④ 发现的问题")
+    found_on = ss["entry.date"] if ss.get("entry.date") else now.date()
+    slots = ui.finding_slots()
+    if not slots:
+        st.caption("暂无问题。检查清单中选“不符合”，或点下方按钮添加其他类别的问题。")
+    for slot in slots:
+        finding_block(slot, found_on)
+    st.button("添加其他问题（监测监控、喷淋雾炮、夜间施工…）", icon=":material/add:", key="entry.add_extra",
+              on_click=_add_extra, width="stretch")
+
+
+checklist_and_findings()
 
 st.text_area("备注（可选）", key="entry.notes", height=68, **kw)
-err("notes")
-if any("不符" in m for m in errors.values()):
+err("notes", errors)
+if confirmable:  # the service said these photos contradict the site: the user may confirm them
     st.checkbox("确认提交存疑照片（照片将被标记为位置/时间不符）", key="entry.confirm_flagged", **kw)
 
 # --------------------------------------------------------------------------- submit
-b1, b2 = st.columns([3, 1])
-submitted = b1.button("提交督查记录", type="primary", key="entry.submit", width="stretch")
-if b2.button("清空重填", key="entry.clear", width="stretch"):
-    ui.reset_entry(actor)
-    st.rerun()
+submitted = st.button("提交督查记录", type="primary", key="entry.submit", icon=":material/send:", width="stretch")
 
 if submitted:
     if group_id is None:
@@ -323,6 +385,7 @@ if submitted:
             result = record_inspection(actor, command)
     except ValidationFailed as exc:
         ss[ui.ERRORS] = exc.errors
+        ss[ui.CONFIRM_FIELDS] = sorted(exc.needs_confirmation)
         st.rerun()
     except PermissionDenied as exc:
         st.error(md(exc))
@@ -330,6 +393,7 @@ if submitted:
         clear_read_caches()
         ui.reset_entry(actor)
         n = len(result.finding_ids)
-        ss[ui.NOTICE] = (f"已保存督查记录 #{result.inspection_id}" + (f"，登记问题 {n} 个" if n else "，未发现问题")
-                         + ("（此前已提交过，未重复保存）" if result.duplicate else "") + "。")
+        text = (f"已保存督查记录 #{result.inspection_id}" + (f"，登记问题 {n} 个" if n else "，未发现问题")
+                + ("（此前已提交过，未重复保存）" if result.duplicate else "") + "。")
+        ss[ui.NOTICE] = {"text": text, "inspection_id": result.inspection_id, "finding_ids": result.finding_ids}
         st.rerun()

@@ -3,35 +3,53 @@
 Layout only: reads through gangwen_dash.ui.entry (cached), writes through services.findings.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from gangwen_dash import domain, photos
-from gangwen_dash.config import get_settings
+from gangwen_dash.config import get_settings, local_today
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from gangwen_dash.ui import editing
+from gangwen_dash.ui import chrome, editing
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui import units as units_ui
 from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.tables import fill_empty
 from gangwen_dash.ui.usertext import md, show
 
 actor = require_actor(__file__)
 ss = st.session_state
 EDITOR = "track.opened"
-st.html("""<style>
-.stMainBlockContainer { max-width: 100%; overflow-x: hidden; }
-.stButton button, .stFormSubmitButton button, [data-testid^="stBaseButton-pills"],
-[data-testid^="stBaseButton-segmented_control"] { min-height: 48px; font-size: 1rem; }
-</style>""")
+SHOWN = "track.shown"  # the problem just acted on: stays on screen (e.g. as 已销号) until the user moves on
+chrome.touch_targets()
 st.title("整改跟踪")
+
+
+def _next_problem(next_id: int | None) -> None:
+    ss.pop(SHOWN, None)
+    if next_id is not None:
+        ss["track.finding"] = next_id
+
+
+@st.dialog("操作已完成", icon=":material/task_alt:")
+def _done(notice: dict) -> None:
+    st.success(notice["text"], icon=":material/check_circle:")
+    st.caption(f"问题 #{notice['finding_id']} 仍显示在页面上，可查看其最新状态和时间线。")
+    c1, c2 = st.columns(2)
+    if c1.button("留在此问题", key="track.done_stay", width="stretch"):
+        st.rerun()
+    if notice.get("next_id") is not None and c2.button(
+            f"下一个问题 #{notice['next_id']}", type="primary", key="track.done_next", width="stretch",
+            on_click=_next_problem, args=(notice["next_id"],)):
+        st.rerun()
+
 
 notice = ss.pop("track._notice", None)
 if notice:
-    st.success(notice)
-today = date.today()
+    _done(notice)  # a dialog: seen wherever the user had scrolled to
+today = local_today()
 settings = get_settings()
 
 # --------------------------------------------------------------------------- filters
@@ -68,9 +86,21 @@ if kept is not None and (ss.get("track.finding") != kept.identity or kept.identi
 if kept is not None and getattr(ui.load_finding_detail(kept.identity), "version", None) == kept.version:
     kept = None
 
+if "track._select" in ss:  # set before the selectbox exists, so the browser is told the choice too
+    ss["track.finding"] = ss.pop("track._select")
+just_done = ss.get(SHOWN)
+if just_done is not None and (ss.get("track.finding") != just_done or just_done in set(rows.finding_id)):
+    ss.pop(SHOWN, None)  # the user moved on (or the problem is listed again)
+    just_done = None
+linked = st.query_params.get("finding")  # 督查录入's "查看问题 #N" link
+if linked and linked.isdigit():
+    if int(linked) in set(rows.finding_id):
+        ss["track.finding"] = int(linked)
+    del st.query_params["finding"]
+
 if rows.empty:
     st.info("没有符合条件的未销号问题。")
-    if kept is None:
+    if kept is None and just_done is None:
         st.stop()
 else:
     view = rows.assign(
@@ -78,7 +108,7 @@ else:
         现场核验=rows.verified_on_site.map({True: "是", False: ""}),
     )[["finding_id", "逾期", "site", "street", "label", "severity", "status", "responsible_unit", "due_date",
        "recheck_failures", "现场核验"]]
-    st.dataframe(view.rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
+    st.dataframe(fill_empty(view).rename(columns={"finding_id": "编号", "site": "工地", "street": "街道", "label": "类别",
                                       "severity": "程度", "status": "状态", "responsible_unit": "责任单位",
                                       "due_date": "整改期限", "recheck_failures": "复查未通过"}),
                  hide_index=True, width="stretch", height=min(38 + 35 * len(view), 320))
@@ -87,12 +117,16 @@ else:
 def _label(fid: int) -> str:
     if kept is not None and fid == kept.identity:
         return f"#{fid} {kept.values.site} · {kept.values.label}（已被他人更新）"
+    if fid == just_done:
+        now_is = ui.load_finding_detail(fid)
+        return f"#{fid} {now_is.site} · {now_is.label} · {now_is.status}（刚处理）" if now_is else f"#{fid}"
     r = rows[rows.finding_id == fid].iloc[0]
     late = f"【逾期{r.days_overdue}天】" if r.overdue else ""
     return f"#{fid} {late}{r.site} · {r.label} · {r.status}"
 
 
 ids = [int(i) for i in rows.finding_id] + ([kept.identity] if kept is not None else [])
+ids += [just_done] if just_done is not None and just_done not in ids else []
 if ss.get("track.finding") not in ids:
     ss["track.finding"] = ids[0]
 fid = st.selectbox("选择问题", ids, format_func=_label, key="track.finding")
@@ -159,7 +193,13 @@ def _run(action, command, done: str) -> None:
         return
     clear_read_caches()
     editing.close_editor(EDITOR)
-    ss["track._notice"] = done
+    ss.pop(f"{EDITOR}.errors", None)
+    # The same problem stays on screen in its new state; the next one only if the user asks for it.
+    fresh = ui.load_open_findings(today, group_id, street_id, tuple(statuses or ()), tuple(severities or ()))
+    following = [int(i) for i in fresh.finding_id if int(i) != fid]
+    later = [i for i in following if i not in ids[:ids.index(fid) + 1]] if fid in ids else following
+    ss[SHOWN] = ss["track._select"] = fid
+    ss["track._notice"] = {"text": done, "finding_id": fid, "next_id": (later or following or [None])[0]}
     st.rerun()
 
 
@@ -208,6 +248,15 @@ elif base.status == domain.ST_AWAITING_RECHECK:
             new_due = st.date_input("未通过时的新整改期限", value=today + timedelta(days=5),
                                     key=f"track.c_due.{fid}", format="YYYY-MM-DD")
             err("new_due_date")
+            no_after_photo = settings.recheck_requires_after_photo and not any(
+                p["kind"] == domain.PHOTO_AFTER for p in base.photos)
+            reason = None
+            if no_after_photo:
+                st.warning("该问题没有整改后照片。复查通过须有整改后照片；确无照片时请勾选原因（将记入时间线）。",
+                           icon=":material/no_photography:")
+                reason = st.radio("没有整改后照片也予以销号的原因", domain.NO_AFTER_PHOTO_REASONS, index=None,
+                                  key=f"track.c_reason.{fid}")
+            err("no_photo_reason")
             go = st.form_submit_button("提交复查结论", type="primary", width="stretch")
         if go:
             if verdict is None:
@@ -215,9 +264,12 @@ elif base.status == domain.ST_AWAITING_RECHECK:
                 st.rerun()
             passed = verdict == "通过，销号"
             _run(svc.recheck, {"finding_id": fid, "expected_version": opened.version, "passed": passed,
-                               "note": note, "new_due_date": None if passed else new_due},
+                               "note": note, "new_due_date": None if passed else new_due,
+                               "no_photo_reason": reason if passed else None},
                  f"问题 #{fid} 复查通过，已销号。" if passed else f"问题 #{fid} 复查未通过，已退回整改。")
 
+if base.status == domain.ST_CLOSED or (detail.status == domain.ST_CLOSED and fid == just_done):
+    st.success(f"问题 #{fid} 已销号。", icon=":material/task_alt:")
 editing.show_refusal(EDITOR, "track.h_", "track.r_", "track.c_", button_key="track.reload")
 units_ui.finding_extras(actor, fid)  # 交办单 and extension requests (issue 15)
 

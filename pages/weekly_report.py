@@ -54,7 +54,7 @@ st.subheader("下载")
 cols = st.columns(3)
 for col, (fmt, label, _mime) in zip(cols, DOWNLOADS, strict=True):
     if col.button(label, key=f"weekly.make_{fmt}", icon=":material/download:", width="stretch"):
-        with st.spinner(f"正在生成 {week} 的{FORMAT_NAMES[fmt]}（Chromium 渲染约需数秒）…"):
+        with st.spinner(f"正在生成 {week} 的{FORMAT_NAMES[fmt]}（约需数秒）…"):
             name, content = week_file(week, fmt)
         st.session_state["weekly.file"] = (week, fmt, name, content)
         st.session_state["weekly.file_fresh"] = st.session_state.get("weekly.file_fresh_n", 0) + 1
@@ -68,7 +68,7 @@ if made and made[0] == week:
     fresh = st.session_state.pop("weekly.file_fresh", None)
     if fresh:
         auto_save(SAVE_KEY, fresh)  # the browser saves it at once; the button stays for a second copy
-st.caption("文件在点击时按上方所选的周生成（Chromium 渲染约需数秒），生成后自动下载。")
+st.caption("文件在点击时按上方所选的周生成（约需数秒），生成后自动下载。")
 
 if actor is not None and actor.role == "secretariat":
     st.subheader("编辑下周安排")

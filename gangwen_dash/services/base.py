@@ -58,8 +58,13 @@ class ServiceError(Exception):
 
 
 class ValidationFailed(ServiceError):
-    def __init__(self, errors: dict[str, str]) -> None:
+    """``errors``: field → message. ``needs_confirmation``: the fields whose error the user may
+    override by confirming (e.g. photos whose place/time contradict the site), so a page offers the
+    confirmation only then — never by reading the message text."""
+
+    def __init__(self, errors: dict[str, str], *, needs_confirmation: frozenset[str] | set[str] = frozenset()) -> None:
         self.errors = errors
+        self.needs_confirmation = frozenset(needs_confirmation)
         super().__init__("；".join(errors.values()))
 
 

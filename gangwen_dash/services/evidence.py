@@ -54,7 +54,8 @@ def check(processed: list[photos.ProcessedPhoto], site: Site, at: datetime, fiel
     results = [photos.verify(p, site.lat, site.lon, at) for p in processed]
     flagged = [r.explain(f"照片“{p.name}”") for p, r in zip(processed, results, strict=True) if r.flagged]
     if flagged and not confirm_flagged:
-        raise ValidationFailed({field: "；".join(flagged) + "。请核实后重新拍摄，或勾选“确认提交存疑照片”后再提交（照片将被标记）。"})
+        raise ValidationFailed({field: "；".join(flagged) + "。请核实后重新拍摄，或勾选“确认提交存疑照片”后再提交（照片将被标记）。"},
+                               needs_confirmation={field})
     return results
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain, photos
+from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import write_session
 from gangwen_dash.models import ExtensionRequest, Finding, FindingEvent, Site
 from gangwen_dash.queries.audit import FIELD_LABELS
@@ -87,6 +88,16 @@ class Recheck(BaseModel):
     passed: bool
     note: str = ""
     new_due_date: date | None = None  # required when the re-check fails
+    # Passing without any after-photo: the leader's explicit reason (domain.NO_AFTER_PHOTO_REASONS).
+    no_photo_reason: str | None = None
+
+    @field_validator("no_photo_reason")
+    @classmethod
+    def _reason(cls, v: str | None) -> str | None:
+        v = (v or "").strip() or None
+        if v is not None and v not in domain.NO_AFTER_PHOTO_REASONS:
+            raise ValueError("请从列出的原因中选择")
+        return v
 
     @field_validator("note")
     @classmethod
@@ -139,7 +150,7 @@ def hand_over(actor: Actor, command: HandOver | dict, *, now: datetime | None = 
     """交办: 待交办 → 整改中 with responsible unit and deadline. Returns the finding's new version."""
     require(actor, "finding.hand_over")
     cmd = _parse(HandOver, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         f = _load(session, actor, "finding.hand_over", cmd.finding_id, cmd.expected_version,
                   (domain.ST_NEW,), "交办")
@@ -172,7 +183,7 @@ def reply(actor: Actor, command: Reply | dict, *, now: datetime | None = None, e
     """整改回复: 整改中 → 待复查 with reply text and after-photos. Returns the new version."""
     require(actor, "finding.reply")
     cmd = _parse(Reply, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     processed = evidence.prepare(cmd.photos, "photos")
     with photos.PhotoWriter() as writer, write_session(engine) as session:
         f = _load(session, actor, "finding.reply", cmd.finding_id, cmd.expected_version,
@@ -197,7 +208,7 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
     """复查 (group leader): pass → 已销号; fail → 整改中 with a new deadline, failures counted."""
     require(actor, "finding.recheck")
     cmd = _parse(Recheck, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     if not cmd.passed:
         if cmd.new_due_date is None:
             raise ValidationFailed({"new_due_date": "复查未通过，请设定新的整改期限"})
@@ -208,13 +219,19 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
     with write_session(engine) as session:
         f = _load(session, actor, "finding.recheck", cmd.finding_id, cmd.expected_version,
                   (domain.ST_AWAITING_RECHECK,), "复查")
+        without_photo = cmd.passed and not any(p.kind == domain.PHOTO_AFTER for p in f.photos)
+        if without_photo and get_settings().recheck_requires_after_photo and cmd.no_photo_reason is None:
+            raise ValidationFailed({"no_photo_reason": "该问题没有整改后照片：请先由责任单位补交整改后照片，"
+                                                      "或勾选没有照片也予以销号的原因"})
         before = _state(f)
         f.rechecked_at = now
         if cmd.passed:
             f.status = domain.ST_CLOSED
             f.closed_at = now
-            event = FindingEvent(finding=f, action="复查通过", at=now, user_id=actor.user_id,
-                                 note=cmd.note or "复查合格，予以销号")
+            note = cmd.note or "复查合格，予以销号"
+            if without_photo and cmd.no_photo_reason:
+                note += f"（无整改后照片：{cmd.no_photo_reason}）"
+            event = FindingEvent(finding=f, action="复查通过", at=now, user_id=actor.user_id, note=note)
         else:
             f.status = domain.ST_RECTIFYING
             f.recheck_failures += 1
@@ -224,7 +241,8 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
         bump_version(f)
         session.add(event)
         session.flush()
-        audit(session, actor, "finding.recheck", "finding", f.id, before, {**_state(f), "passed": cmd.passed},
+        audit(session, actor, "finding.recheck", "finding", f.id, before,
+              {**_state(f), "passed": cmd.passed, "no_photo_reason": cmd.no_photo_reason if without_photo else None},
               at=now)
         return f.version
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash import domain, geo, photos
-from gangwen_dash.config import get_settings
+from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
 from gangwen_dash.services import evidence, units
@@ -215,6 +215,27 @@ def cross_check(cmd: RecordInspection, now: datetime) -> dict[str, str]:
     return errors
 
 
+def field_errors(command: dict, *, now: datetime | None = None) -> dict[str, str]:
+    """The form-level checks of ``record_inspection`` without the database or the photo files: what a
+    page re-checks while the user corrects the form, so a fixed field loses its error at once. Each
+    finding is checked on its own, so one empty description does not hide the other fields' errors."""
+    errors: dict[str, str] = {}
+    findings = []
+    for i, raw in enumerate((command or {}).get("findings") or []):
+        try:
+            findings.append(FindingInput.model_validate(raw))
+        except ValidationError as exc:
+            failed = validation_errors(exc, TYPE_MESSAGES).errors
+            errors.update({_finding_field(f"findings.{i}.{k}"): v for k, v in failed.items()})
+            findings.append(FindingInput.model_construct(**raw))
+    try:
+        cmd = _parse({**(command or {}), "findings": []})
+    except ValidationFailed as exc:
+        return {**exc.errors, **errors}
+    cmd = cmd.model_copy(update={"findings": findings})
+    return {**cross_check(cmd, (now or local_now()).replace(microsecond=0)), **errors}
+
+
 def _existing(key: str, engine) -> int | None:
     with read_session(engine) as session:
         return session.execute(select(Inspection.id).where(Inspection.idempotency_key == key)).scalar_one_or_none()
@@ -224,7 +245,7 @@ def record_inspection(actor: Actor, command: RecordInspection | dict, *, now: da
                       engine=None) -> RecordResult:
     """Store one complete inspection; see the module docstring. Raises ValidationFailed / PermissionDenied."""
     require(actor, "inspection.record")
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     key = command.idempotency_key if isinstance(command, RecordInspection) else (command or {}).get("idempotency_key")
     if isinstance(key, str) and key.strip():
         first = _existing(key.strip(), engine)

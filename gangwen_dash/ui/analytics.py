@@ -19,6 +19,7 @@ from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.domain import ACTIVITY_KINDS
 from gangwen_dash.queries.kpis import Filters, Period
+from gangwen_dash.ui.tables import fill_empty
 
 TTL = 300
 
@@ -168,10 +169,14 @@ def show_table(df, columns: list[str], *, key: str, height: int | str = "auto", 
         st.caption(empty)
         return
     config = {c: st.column_config.Column(COLUMN_LABELS.get(c, c)) for c in columns}
+    shown = df[columns]
     if "closure_rate" in columns:
-        config["closure_rate"] = st.column_config.ProgressColumn("整改完成率", min_value=0.0, max_value=1.0,
-                                                                 format="percent")
-    st.dataframe(df[columns], column_config=config, hide_index=True, width="stretch", height=height, key=key)
+        if shown["closure_rate"].isna().any():  # no problems yet: a text column ("—"), not an empty bar
+            shown = shown.assign(closure_rate=shown["closure_rate"].map(lambda v: f"{v:.0%}" if pd.notna(v) else ""))
+        else:
+            config["closure_rate"] = st.column_config.ProgressColumn("整改完成率", min_value=0.0, max_value=1.0,
+                                                                     format="percent")
+    st.dataframe(fill_empty(shown), column_config=config, hide_index=True, width="stretch", height=height, key=key)
 
 
 def show_chart(spec: dict | None, empty: str | None = None) -> None:

@@ -25,7 +25,7 @@ from gangwen_dash.queries import open_findings as open_queries
 from gangwen_dash.queries import timeline
 from gangwen_dash.services.base import Actor, ServiceError
 from gangwen_dash.services.drafts import clear_draft, load_draft, save_draft
-from gangwen_dash.services.inspections import default_due_date
+from gangwen_dash.services.inspections import default_due_date, field_errors
 
 TTL = 120
 PREFIX = "entry."
@@ -34,10 +34,14 @@ TOKEN = "entry._token"
 EXTRAS = "entry._extras"
 ERRORS = "entry._errors"
 NOTICE = "entry._notice"
+CONFIRM_FIELDS = "entry._confirm_fields"  # fields the service said the user may confirm (flagged photos)
+KEEP = "entry.keep."  # a finding's values, kept while its block is hidden (until removed explicitly)
+FINDING_FIELDS = ("severity", "due", "unit", "desc", "handover", "category")
 DEVICE_POS = "entry._device_pos"
 SENTINEL = "entry.kind"  # present while the page's widgets live in the session
-NOT_SAVED = {ERRORS, NOTICE, "entry._restored_at"}
-UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near")
+NOT_SAVED = {ERRORS, NOTICE, CONFIRM_FIELDS, "entry._restored_at", "entry._banner"}
+UNSAVEABLE_SUFFIXES = (".photos", ".camera", ".submit", ".geo", ".add_extra", ".remove", ".clear", ".near",
+                       ".drop")
 NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "entry.register", "entry.up.",
                       "entry.cam.", "entry._stage_errors", "entry.pickmap", "entry._last_click")
 STAGE_ERRORS = "entry._stage_errors"
@@ -222,16 +226,71 @@ def slot_category(slot: str) -> str | None:
 
 
 def init_finding_slot(slot: str, found: date) -> None:
-    st.session_state.setdefault(f"entry.f.{slot}.severity", domain.SEV_MAJOR)
+    """Give a finding block its values: what was typed before it was hidden (kept), else defaults."""
+    ss = st.session_state
+    for name in FINDING_FIELDS:
+        key, kept = f"entry.f.{slot}.{name}", f"{KEEP}{slot}.{name}"
+        if key not in ss and kept in ss:
+            ss[key] = ss[kept]
+    ss.setdefault(f"entry.f.{slot}.severity", domain.SEV_MAJOR)
     from gangwen_dash.ui.units import load_unit_names
 
-    st.session_state.setdefault(f"entry.f.{slot}.unit", next(iter(load_unit_names()), ""))
-    st.session_state.setdefault(f"entry.f.{slot}.due", default_due_date(
-        st.session_state[f"entry.f.{slot}.severity"], found))
-    st.session_state.setdefault(f"entry.f.{slot}.desc", "")
-    st.session_state.setdefault(f"entry.f.{slot}.handover", False)
+    ss.setdefault(f"entry.f.{slot}.unit", next(iter(load_unit_names()), ""))
+    ss.setdefault(f"entry.f.{slot}.due", default_due_date(ss[f"entry.f.{slot}.severity"], found))
+    ss.setdefault(f"entry.f.{slot}.desc", "")
+    ss.setdefault(f"entry.f.{slot}.handover", False)
     if slot not in domain.CHECKLIST_ITEMS:
-        st.session_state.setdefault(f"entry.f.{slot}.category", domain.EXTRA_CATEGORIES[0])
+        ss.setdefault(f"entry.f.{slot}.category", domain.EXTRA_CATEGORIES[0])
+
+
+def keep_finding(slot: str) -> None:
+    """Copy a shown finding's values aside: Streamlit forgets a widget's value once the widget is not
+    drawn (e.g. 不符合 tapped off and on again), the draft must not."""
+    ss = st.session_state
+    for name in FINDING_FIELDS:
+        key = f"entry.f.{slot}.{name}"
+        if key in ss:
+            ss[f"{KEEP}{slot}.{name}"] = ss[key]
+
+
+def checklist_changed(actor: Actor, item: str) -> None:
+    """on_change of a checklist item: an item back at 不符合 gets its kept finding values again.
+
+    Set here, in the callback before the widgets exist, so the browser is told the values too (a
+    value merely left over in the session would reach the script but show an empty field)."""
+    ss = st.session_state
+    if ss.get(f"entry.check.{item}") == domain.RESULT_FAIL:
+        for name in FINDING_FIELDS:
+            kept = f"{KEEP}{item}.{name}"
+            if kept in ss:
+                ss[f"entry.f.{item}.{name}"] = ss[kept]
+    save_entry_draft(actor)
+
+
+def kept_text(slot: str) -> bool:
+    """True when the finding holds something typed or photographed (removing it should be confirmed)."""
+    ss = st.session_state
+    desc = ss.get(f"entry.f.{slot}.desc", ss.get(f"{KEEP}{slot}.desc")) or ""
+    return bool(desc.strip() or ss.get(f"entry.f.{slot}.staged"))
+
+
+def hidden_kept_items() -> list[str]:
+    """Checklist items no longer 不符合 whose typed problem is still kept."""
+    return [item for item in domain.CHECKLIST_ITEMS
+            if st.session_state.get(f"entry.check.{item}") != domain.RESULT_FAIL and kept_text(item)]
+
+
+def remove_finding(actor: Actor, slot: str) -> None:
+    """移除此问题: drop the finding's values and photos; a checklist item goes back to "not chosen"."""
+    ss = st.session_state
+    _delete_staged(ss.get(f"entry.f.{slot}.staged", []))
+    for key in [k for k in ss if k.startswith((f"entry.f.{slot}.", f"{KEEP}{slot}."))]:
+        del ss[key]
+    if slot in domain.CHECKLIST_ITEMS:
+        ss[f"entry.check.{slot}"] = None
+    else:
+        ss[EXTRAS] = [s for s in ss.get(EXTRAS, []) if s != slot]
+    save_entry_draft(actor)
 
 
 # --------------------------------------------------------------------------- staged photos
@@ -287,7 +346,18 @@ def stage_photos(actor: Actor, slot: str) -> None:
         errors.pop(slot, None)
     ss[STAGE_ERRORS] = errors
     ss[f"entry.f.{slot}.upn"] = ss.get(f"entry.f.{slot}.upn", 0) + 1  # a fresh, empty uploader
+    _forget_photo_error(slot)
     save_entry_draft(actor)
+
+
+def _forget_photo_error(slot: str) -> None:
+    """The photos of ``slot`` changed: the submit's verdict on them (e.g. 位置不符) no longer applies."""
+    ss = st.session_state
+    sent = ss.get("entry._slots", [])
+    if slot in sent:
+        field = f"findings.{sent.index(slot)}.photos"
+        ss[ERRORS] = {k: v for k, v in ss.get(ERRORS, {}).items() if k != field}
+        ss[CONFIRM_FIELDS] = [f for f in ss.get(CONFIRM_FIELDS, []) if f != field]
 
 
 def unstage_photo(actor: Actor, slot: str, sha: str) -> None:
@@ -297,6 +367,7 @@ def unstage_photo(actor: Actor, slot: str, sha: str) -> None:
         (drop if item["sha"] == sha else keep).append(item)
     ss[f"entry.f.{slot}.staged"] = keep
     _delete_staged(drop)
+    _forget_photo_error(slot)
     save_entry_draft(actor)
 
 
@@ -318,13 +389,15 @@ def _delete_staged(items: list[dict]) -> None:
                 (root / rel).unlink(missing_ok=True)
 
 
-def _uploads(slot: str) -> list[dict]:
+def _uploads(slot: str, with_bytes: bool) -> list[dict]:
     root = photos.photo_root()
-    return [{"name": item["name"], "data": (root / item["file"]).read_bytes()} for item in staged_photos(slot)]
+    return [{"name": item["name"], "data": (root / item["file"]).read_bytes() if with_bytes else b"-"}
+            for item in staged_photos(slot)]
 
 
-def build_command(group_id: int) -> tuple[dict, list[str]]:
-    """The RecordInspection command from the widgets; also the slot of each finding (for errors)."""
+def build_command(group_id: int, *, photo_bytes: bool = True) -> tuple[dict, list[str]]:
+    """The RecordInspection command from the widgets; also the slot of each finding (for errors).
+    ``photo_bytes=False``: stand-ins instead of the files (for ``field_errors``, which only counts them)."""
     ss = st.session_state
     d, t = ss.get("entry.date"), ss.get("entry.time")
     inspected_at = datetime.combine(d, t) if isinstance(d, date) and isinstance(t, time) else None
@@ -334,7 +407,7 @@ def build_command(group_id: int) -> tuple[dict, list[str]]:
         findings.append({
             "category": slot_category(slot), "severity": ss.get(f"entry.f.{slot}.severity"),
             "responsible_unit": ss.get(f"entry.f.{slot}.unit"), "description": ss.get(f"entry.f.{slot}.desc", ""),
-            "due_date": ss.get(f"entry.f.{slot}.due"), "photos": _uploads(slot),
+            "due_date": ss.get(f"entry.f.{slot}.due"), "photos": _uploads(slot, photo_bytes),
             "hand_over_now": bool(ss.get(f"entry.f.{slot}.handover")),
         })
     source = ss.get("entry.loc_source") or "工地坐标"
@@ -364,3 +437,23 @@ def errors_by_widget(errors: dict[str, str], slots: list[str]) -> dict[str, str]
         else:
             out[field] = message
     return out
+
+
+def shown_errors(group_id: int | None, now: datetime) -> tuple[dict[str, str], set[str]]:
+    """The submit's errors still true now, by widget (``f.S2.desc``), and the widgets whose error the
+    user may confirm. An error disappears as soon as its field is valid (re-checked without the
+    database); the service's photo verdicts stay until those photos change."""
+    ss = st.session_state
+    stored = ss.get(ERRORS) or {}
+    if not stored:
+        return {}, set()
+    confirm = set(ss.get(CONFIRM_FIELDS) or [])
+    command, slots = build_command(group_id, photo_bytes=False)
+    current = errors_by_widget(field_errors(command, now=now), slots)
+    out = {field: current[field] for field in errors_by_widget(stored, ss.get("entry._slots", []))
+           if field in current}
+    for field in confirm:
+        if field in stored:
+            out.update(errors_by_widget({field: stored[field]}, ss.get("entry._slots", [])))
+    confirmable = set(errors_by_widget({f: "" for f in confirm if f in stored}, ss.get("entry._slots", [])))
+    return out, confirmable

@@ -224,7 +224,7 @@ def test_entry_extra_finding_added_and_removed(demo_url):
     at.button(key="entry.add_extra").click().run()
     at.button(key="entry.add_extra").click().run()
     assert at.session_state["entry._extras"] == ["x1", "x2"]
-    at.button(key="entry.f.x2.remove").click().run()
+    at.button(key="entry.f.x2.drop").click().run()  # nothing typed: removed without asking
     assert at.session_state["entry._extras"] == ["x1"]
     at.selectbox(key="entry.f.x1.category").set_value("夜间施工").run()
     at.text_area(key="entry.f.x1.desc").set_value("夜间土方作业未报备").run()

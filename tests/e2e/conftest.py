@@ -41,6 +41,7 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url or f"sqlite:///{db_path}"
+        self.photo_dir = photo_dir
         env = {**os.environ, "GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
                "GANGWEN_SEED_DEMO": "0"}
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
@@ -129,3 +130,58 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_page(page, title: str) -> None:
+    """Choose a page in the sidebar as a user does: on a narrow screen open the (collapsed) sidebar first."""
+    link = page.get_by_role("link", name=title, exact=True).first
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.count() and expand.first.is_visible():
+        expand.first.click()
+        link.wait_for(state="visible", timeout=10_000)
+        page.wait_for_timeout(300)  # the sidebar slides in
+    link.click()
+    wait_for_app(page)
+
+
+# The text a person sees: text nodes that take up space, not in Material icon ligatures ("upload"
+# draws an icon), not shrunk to nothing (Streamlit strings replaced by Chinese through CSS), not hidden.
+VISIBLE_TEXT_JS = """
+(root) => {
+  const base = root ? document.querySelector(root) : document.body;
+  if (!base) return '';
+  const walker = document.createTreeWalker(base, NodeFilter.SHOW_TEXT);
+  const out = [];
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest('[data-testid=stIconMaterial], [translate=no], script, style, noscript')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || parseFloat(style.fontSize) < 1 || parseFloat(style.opacity) === 0) continue;
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || r.right <= 0 || r.bottom <= 0) continue;  // off-screen "skip to content"
+    let hidden = false;  // screen-reader-only text (clipped to 1 px)
+    for (let a = el, i = 0; a && i < 5 && !hidden; a = a.parentElement, i++) {
+      const cs = getComputedStyle(a);
+      hidden = (cs.clip && cs.clip !== 'auto' && cs.position === 'absolute') || cs.clipPath.startsWith('inset(50%')
+        || (a.getBoundingClientRect().width <= 1 && cs.overflow === 'hidden');
+    }
+    if (hidden) continue;
+    out.push(text);
+  }
+  return out.join('\\n');
+}
+"""
+
+
+def visible_text(page, root: str | None = None) -> str:
+    return page.evaluate(VISIBLE_TEXT_JS, root)
+
+
+# Table cells st.dataframe draws empty in its accessible grid: on the canvas such a cell reads "None".
+EMPTY_CELLS_JS = """
+() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td[role=gridcell]'))
+  .filter((td) => !td.textContent.trim()).length
+"""

@@ -33,6 +33,8 @@ def _cockpit_findings(page, week_label: str) -> int:
     page.get_by_role("link", name="驾驶舱").click()
     wait_for_app(page)
     page.locator("h1").filter(has_text="驾驶舱").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(600)  # the cockpit settles its filters (a rerun would close an open dropdown)
+    wait_for_app(page)
     if page.locator("[data-testid=stCaptionContainer]").filter(has_text=week_label).count() == 0:
         page.get_by_label("ISO 周").click()
         page.locator('[role="option"]').filter(has_text=week_label).first.click()
@@ -95,6 +97,9 @@ def test_record_inspection_on_tablet_and_see_it_on_the_cockpit(app_server, page,
     page.get_by_text("已保存督查记录").wait_for(timeout=30_000)
     assert page.get_by_text("登记问题 1 个").first.is_visible()
     screenshot(page, "entry-saved")
+    page.get_by_role("dialog").get_by_role("button", name="继续录入下一条").click()  # the confirmation dialog
+    page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
+    wait_for_app(page)
 
     assert _findings_this_week(app_server.db_url) == before + 1
     assert _cockpit_findings(page, week_label) == before + 1
