@@ -1,10 +1,10 @@
 """Excel 导入导出 (机关): template download, full export, and import — of the template, or of a ledger in the
 secretariat's own layout (sheet, header row, column mapping, preview as stored, then all-or-nothing)."""
 
-from datetime import datetime
 
 import streamlit as st
 
+from gangwen_dash.config import local_now
 from gangwen_dash.exchange import exporter, importer, ledger, mapping, workbook
 from gangwen_dash.services.base import ServiceError
 from gangwen_dash.ui import exchange as ui
@@ -36,7 +36,7 @@ with right:
             st.error(md(exc))
     if "exchange.exported" in st.session_state:
         st.download_button("下载导出文件", st.session_state["exchange.exported"], mime=XLSX,
-                           file_name=f"港闻督查台账导出-{datetime.now():%Y%m%d-%H%M}.xlsx",
+                           file_name=f"港闻督查台账导出-{local_now():%Y%m%d-%H%M}.xlsx",
                            key="exchange.export_download", icon=":material/download:")
 
 unverified = ui.load_unverified_sites()

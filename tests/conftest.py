@@ -10,11 +10,18 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from gangwen_dash import config, db, demo, migrate
+
+# Tests run on the district's clock (the default ``timezone``): a test's date.today()/datetime.now() then
+# agree with the services' local_today()/local_now() at any hour the suite runs; servers started by the
+# tests inherit it. The machine itself may be on UTC (8 hours behind: another date after 16:00).
+os.environ["TZ"] = "Asia/Shanghai"
+time.tzset()
 
 BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()

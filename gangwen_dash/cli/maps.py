@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from gangwen_dash.cli import CliError, parse_period
-from gangwen_dash.config import DISTRICT_NAME
+from gangwen_dash.config import DISTRICT_NAME, local_today
 
 
 def register(subparsers) -> None:
@@ -33,7 +33,7 @@ def _period(args, session):
         return parse_period(args)
     if args.date_from or args.date_to:
         raise CliError("--from 和 --to 需要同时提供（或都不提供，默认最新数据所在年份）")
-    latest = latest_data_date(session) or date.today()
+    latest = latest_data_date(session) or local_today()
     return Period(date(latest.year, 1, 1), date(latest.year, 12, 31))
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from gangwen_dash.cli import CliError
+from gangwen_dash.config import local_today
 
 
 def cmd_notify(args) -> int:
@@ -14,7 +13,7 @@ def cmd_notify(args) -> int:
     from gangwen_dash.notify.outbox import messages_for
 
     try:
-        day = parse_date(args.date) if args.date else date.today()
+        day = parse_date(args.date) if args.date else local_today()
     except DateFormatError as exc:
         raise CliError(str(exc)) from None
     check_connection()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from gangwen_dash.config import local_today
 
 
 def cmd_report(args) -> int:
@@ -26,7 +28,7 @@ def cmd_report(args) -> int:
         raise CliError(f"未知的输出格式 {','.join(unknown) or '（空）'}，可选 png,pdf,xlsx")
     check_connection()
     if week == "last":  # a job run on Monday morning reports the week that just ended
-        week = iso_week_label(date.today() - timedelta(days=7))
+        week = iso_week_label(local_today() - timedelta(days=7))
     elif week == "latest":
         from gangwen_dash.db import read_session
         from gangwen_dash.queries.weekly import latest_week_with_data

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.config import local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.exchange import workbook
 from gangwen_dash.models import (
@@ -143,7 +143,7 @@ def export(actor: Actor, target: str | Path | BytesIO, *, engine=None) -> dict[s
     with write_session(engine) as session:
         audit(session, actor, "data.export", "exchange", None, None,
               {"file": target.name if isinstance(target, Path) else str(target) if isinstance(target, str) else "下载",
-               "rows": counts}, at=datetime.now().replace(microsecond=0))
+               "rows": counts}, at=local_now().replace(microsecond=0))
     return counts
 
 

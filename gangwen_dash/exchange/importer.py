@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.config import local_now, local_today
 from gangwen_dash.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.db import write_session
 from gangwen_dash.exchange import ledger, mapping, problems
@@ -477,7 +478,7 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
     changed since then refuses its row."""
     require(actor, "data.import")
     report = ImportReport(dry_run=dry_run)
-    today = today or date.today()
+    today = today or local_today()
     if isinstance(source, bytes):
         source = BytesIO(source)
     try:
@@ -591,7 +592,7 @@ def import_ledger(actor: Actor, source: str | Path | BytesIO | bytes, chosen: Ma
     """
     require(actor, "data.import")
     report = ImportReport(dry_run=dry_run)
-    today = today or date.today()
+    today = today or local_today()
     try:
         wb = ledger.open_book(source)
         table = ledger.read_sheet(wb, sheet, header_row)
@@ -615,7 +616,7 @@ def import_ledger(actor: Actor, source: str | Path | BytesIO | bytes, chosen: Ma
             _finish(imp, report)
             if report.errors or dry_run:
                 raise _Rollback
-            now = datetime.now().replace(microsecond=0)
+            now = local_now().replace(microsecond=0)
             mapping.remember(session, chosen, table.headers, actor.username, now)
             audit(session, actor, "data.import", "exchange", None, None,
                   {"file": name, "sheet": sheet, "target": chosen.target, "mapping": chosen.columns,

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash import domain
-from gangwen_dash.config import get_settings
+from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import OutboxMessage
 from gangwen_dash.notify.digest import Digest, build_digests
@@ -49,7 +49,7 @@ def messages_for(d: Digest, day: date) -> list[dict]:
 
 def enqueue(day: date, *, now: datetime | None = None, engine=None) -> int:
     """Add the day's digests to the outbox (once per key); returns how many rows were added."""
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     with read_session(engine) as session:
         wanted = [m for d in build_digests(session, day) for m in messages_for(d, day)]
     added = 0
@@ -126,7 +126,7 @@ class Delivered:
 
 def deliver(*, now: datetime | None = None, engine=None) -> Delivered:
     """Send what is due; each message's outcome is committed on its own."""
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     with read_session(engine) as session:
         due = session.execute(
             select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.subject,

@@ -23,6 +23,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gangwen_dash.config import local_now
 from gangwen_dash.domain import ROLE_LABELS
 from gangwen_dash.models import AppState, AuditLog, ConsultationRoom, InspectionGroup, Member, Site, Street
 from gangwen_dash.services.permissions import can
@@ -137,7 +138,7 @@ def audit(session: Session, actor: Actor, action: str, entity: str, entity_id: i
     if not action.startswith("auth."):
         bump_data_version(session)
     session.add(AuditLog(
-        at=at or datetime.now().replace(microsecond=0), user_id=actor.user_id, username=actor.username,
+        at=at or local_now().replace(microsecond=0), user_id=actor.user_id, username=actor.username,
         action=action, entity=entity, entity_id=entity_id,
         before=json.loads(json.dumps(_jsonable(before), ensure_ascii=False)) if before is not None else None,
         after=json.loads(json.dumps(_jsonable(after), ensure_ascii=False)) if after is not None else None,

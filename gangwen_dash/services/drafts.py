@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from gangwen_dash.config import local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import Draft
 from gangwen_dash.services.base import Actor, ValidationFailed, require
@@ -28,7 +29,7 @@ def save_draft(actor: Actor, form: str, payload: dict, *, now: datetime | None =
     if len(text) > MAX_PAYLOAD_CHARS:
         raise ValidationFailed({"form": "草稿内容过大，未能保存"})
     data = json.loads(text)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     for attempt in range(2):
         try:
             with write_session(engine) as session:

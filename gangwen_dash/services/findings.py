@@ -287,7 +287,7 @@ def request_extension(actor: Actor, command: ExtensionAsk | dict, *, now: dateti
     to decide. One open request per problem. Returns the request's id."""
     require(actor, "finding.request_extension")
     cmd = _parse(ExtensionAsk, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         f = session.get(Finding, cmd.finding_id, with_for_update=True)
         if f is None:
@@ -317,7 +317,7 @@ def decide_extension(actor: Actor, command: ExtensionDecision | dict, *, now: da
     refuses (a reason is required) a pending extension request."""
     require(actor, "finding.decide_extension")
     cmd = _parse(ExtensionDecision, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     if not cmd.granted and not cmd.note:
         raise ValidationFailed({"note": "驳回延期申请，请写明理由"})
     with write_session(engine) as session:
@@ -380,5 +380,5 @@ def correct_from_import(session: Session, actor: Actor, finding_id: int, values:
     bump_version(finding)
     session.flush()
     audit(session, actor, "finding.import_update", "finding", finding.id, before, snapshot(finding),
-          at=at or datetime.now().replace(microsecond=0))
+          at=at or local_now().replace(microsecond=0))
     return changes

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
-from gangwen_dash.config import get_settings
+from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import write_session
 from gangwen_dash.models import AppState, Finding, InspectionGroup, Letter, Photo, Site, Street, Unit, letter_items
 from gangwen_dash.queries.findings import category_label
@@ -80,7 +80,7 @@ def issue_letter(actor: Actor, command: IssueLetter | dict, *, now: datetime | N
     """Hand the problems over with one numbered letter; returns the letter's id."""
     require(actor, "letter.issue")
     cmd = findings._parse(IssueLetter, command)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         unit = units.resolve(session, cmd.responsible_unit)
         errors: dict[str, str] = {}

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain, geo
+from gangwen_dash.config import local_today
 from gangwen_dash.db import write_session
 from gangwen_dash.models import (
     ConsultationRoom,
@@ -396,7 +397,7 @@ def validate(entity: str, data: dict[str, Any], *, today: date | None = None) ->
     """The command for ``data``; raises ValidationFailed with field → Chinese message."""
     s = spec(entity)
     try:
-        return s.command(**data, today=today or date.today())
+        return s.command(**data, today=today or local_today())
     except ValidationError as exc:
         raise validation_errors(exc, {f.name: _type_message(f) for f in s.fields}) from None
 

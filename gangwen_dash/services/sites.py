@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from gangwen_dash.config import local_now
 from gangwen_dash.db import write_session
 from gangwen_dash.geo import in_district
 from gangwen_dash.models import Site, Street
@@ -67,7 +68,7 @@ def register_site(actor: Actor, command: RegisterSite | dict, *, now: datetime |
         raise ValidationFailed({"location": "请提供工地位置（定位、地图选点或填写坐标）"})
     if not in_district(cmd.lat, cmd.lon):
         raise ValidationFailed({"location": outside_district_message(cmd.lat, cmd.lon)})
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     duplicate = ValidationFailed({"name": f"已有名为“{cmd.name}”的工地，请直接搜索选择"})
     try:
         with write_session(engine) as session:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from gangwen_dash.config import local_now
 from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import WeeklyNote
@@ -72,7 +73,7 @@ def save_weekly_note(actor: Actor, iso_week: str, text: str, expected_version: i
         cmd = SaveWeeklyNote(iso_week=iso_week, text=text, expected_version=expected_version)
     except ValidationError as exc:
         raise validation_errors(exc) from None
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     try:
         with write_session(engine) as session:
             note = session.execute(

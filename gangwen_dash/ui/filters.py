@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from gangwen_dash import periods
+from gangwen_dash.config import local_today
 from gangwen_dash.dates import DateFormatError, iso_week_label
 from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.ui.loaders import load_data_years, load_groups, load_latest_data_date, load_streets
@@ -49,7 +50,7 @@ class FilterState:
 
 
 def _anchor() -> date:
-    return load_latest_data_date() or date.today()
+    return load_latest_data_date() or local_today()
 
 
 def _url_state() -> dict | None:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gangwen_dash import photos
+from gangwen_dash.config import local_today
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import timeline
 from gangwen_dash.queries import units as q
@@ -140,7 +141,7 @@ def unit_page(actor: Actor) -> None:
     unit_name = unit_names_by_id().get(actor.unit_id, "—")
     st.title(f"本单位整改：{md(unit_name)}")
     show_notice()
-    today = date.today()
+    today = local_today()
     rows = _read(q.inbox, actor.unit_id, today)
     m1, m2, m3 = st.columns(3)
     m1.metric("待整改", f"{int((rows.status == '整改中').sum())} 个", border=True)
@@ -321,7 +322,7 @@ def letters_page(actor: Actor) -> None:
             for fid in picked:
                 r = candidates[candidates.finding_id == fid].iloc[0]
                 if r.status == "待交办":
-                    dues[fid] = st.date_input(f"#{fid} 整改期限", value=max(r.due_date, date.today()),
+                    dues[fid] = st.date_input(f"#{fid} 整改期限", value=max(r.due_date, local_today()),
                                               key=f"letters.due.{fid}", format="YYYY-MM-DD")
                     field_error(errors, *[k for k in errors if k.endswith(".due_date")])
             note = st.text_input("交办意见（可选）", key="letters.note")

@@ -15,7 +15,7 @@ from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import ValidationFailed
 from gangwen_dash.services.inspections import record_inspection
 from tests.support import images
-from tests.unit.test_inspection_service import AT, NOW, actor, command
+from tests.support.inspections import AT, NOW, actor, command
 from tests.unit.test_rectification_lifecycle import after_photo
 
 

@@ -16,7 +16,7 @@ from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.services import findings, letters, records, users
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from tests.support import images
-from tests.unit.test_inspection_service import NOW, actor
+from tests.support.inspections import NOW, actor
 from tests.unit.test_permission_matrix import _finding, _group_a
 
 
