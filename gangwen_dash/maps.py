@@ -30,7 +30,7 @@ import folium
 import numpy as np
 import pandas as pd
 import xyzservices
-from branca.element import CssLink, Element, Figure, JavascriptLink
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.map import Layer
 from folium.plugins import FastMarkerCluster
@@ -213,7 +213,7 @@ def _inline_js(path: Path) -> str:
     return js.replace("</script", "<\\/script")
 
 
-def _inline_into(figure: Figure, vendor_dir: Path) -> None:
+def inline_into(figure: Figure, vendor_dir: Path) -> None:
     for name, rel in ALL_CSS:
         figure.header.add_child(RawHtml(f"<style>\n{_inline_css(vendor_dir / rel)}\n</style>", name), name=name)
     for name, rel in ALL_JS:
@@ -312,6 +312,18 @@ class MapStyle(JSCSSMixin):
         self.css = css
         self.default_js = []
         self.default_css = []
+
+
+class MetricScale(MacroElement):
+    """The scale bar in metres and kilometres only (Leaflet's default adds feet and miles: "mi")."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+    {% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class RawScriptLayer:
@@ -538,7 +550,7 @@ def _shifted_frame(frame: pd.DataFrame, gcj02: bool) -> pd.DataFrame:
     return out
 
 
-def _outline_layer(gcj02: bool) -> JsLayer:
+def outline_layer(gcj02: bool) -> JsLayer:
     lat, lon = _shift([p[0] for p in DISTRICT_OUTLINE], [p[1] for p in DISTRICT_OUTLINE], gcj02)
     pts = [[round(a, 5), round(b, 5)] for a, b in zip(lat.tolist(), lon.tolist(), strict=True)]
     body = (f"return L.polygon({js_json(pts)}, {{color: '#8D6E63', weight: 2, dashArray: '6 4', fill: true, "
@@ -629,7 +641,7 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
     gcj = tiles.gcj02
     clat, clon = geo.wgs_to_gcj(*DISTRICT_CENTER) if gcj else DISTRICT_CENTER
     b = DISTRICT_BBOX
-    m = folium.Map(location=[clat, clon], zoom_start=12, tiles=None, control_scale=True, height=height,
+    m = folium.Map(location=[clat, clon], zoom_start=12, tiles=None, control_scale=False, height=height,
                    max_zoom=tiles.max_zoom, min_zoom=9, zoom_snap=0.5,
                    max_bounds=False, attribution_control=True)
     # Leaflet itself and our CSS; nothing else from folium's stock CDN list.
@@ -638,6 +650,7 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
     # folium only sets maxZoom through a tile layer: marker clustering needs it on the map (no-tiles mode).
     m.options["maxZoom"] = tiles.max_zoom
     MapStyle().add_to(m)
+    MetricScale().add_to(m)
 
     for spec in tiles.layers:
         # A TileProvider object, not a URL string: folium would search xyzservices' catalogue (~10 ms).
@@ -646,7 +659,7 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
         folium.TileLayer(tiles=provider, attr=spec.attribution, name=spec.name, subdomains=spec.subdomains,
                          max_zoom=tiles.max_zoom, overlay=spec.overlay, control=False).add_to(m)
 
-    _outline_layer(gcj).add_to(m)
+    outline_layer(gcj).add_to(m)
     if tiles.provider == "none" and len(data.streets):
         _street_labels_layer(data.streets, gcj).add_to(m)
 
@@ -670,7 +683,7 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
                  [list(geo.wgs_to_gcj(b["lat_min"], b["lon_min"])), list(geo.wgs_to_gcj(b["lat_max"], b["lon_max"]))])
     check_no_cdn(m)
     if assets.mode == "inline":
-        _inline_into(m.get_root(), assets.vendor_dir)
+        inline_into(m.get_root(), assets.vendor_dir)
     return m
 
 

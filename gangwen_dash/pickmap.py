@@ -21,15 +21,16 @@ def build_pick_map(point: tuple[float, float] | None, tiles: maps.Tiles, assets:
     gcj = tiles.gcj02
     lat, lon = point if point else DISTRICT_CENTER
     shown = geo.wgs_to_gcj(lat, lon) if gcj else (lat, lon)
-    m = folium.Map(location=list(shown), zoom_start=zoom if point else 12, tiles=None, control_scale=True,
+    m = folium.Map(location=list(shown), zoom_start=zoom if point else 12, tiles=None, control_scale=False,
                    max_zoom=tiles.max_zoom, min_zoom=9)
     m.default_js = assets.links(maps.LEAFLET_JS)
     m.default_css = assets.links(maps.LEAFLET_CSS)
     m.options["maxZoom"] = tiles.max_zoom
+    maps.MetricScale().add_to(m)
     for spec in tiles.layers:
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=spec.name, subdomains=spec.subdomains,
                          max_zoom=tiles.max_zoom, overlay=spec.overlay, control=False).add_to(m)
-    maps._outline_layer(gcj).add_to(m)
+    maps.outline_layer(gcj).add_to(m)
     if point:
         folium.CircleMarker(location=list(shown), radius=9, color="#C62828", fill=True, fill_opacity=0.8,
                             tooltip="当前选点").add_to(m)
@@ -39,7 +40,7 @@ def build_pick_map(point: tuple[float, float] | None, tiles: maps.Tiles, assets:
         m.fit_bounds([list(geo.wgs_to_gcj(*c)) if gcj else list(c) for c in corners])
     maps.check_no_cdn(m)
     if assets.mode == "inline":
-        maps._inline_into(m.get_root(), assets.vendor_dir)
+        maps.inline_into(m.get_root(), assets.vendor_dir)
     return m
 
 

@@ -18,7 +18,7 @@ require_actor(__file__)
 st.title("驾驶舱")
 
 if load_latest_data_date() is None:
-    st.info("数据库中还没有督查记录。机关可在“机关 → Excel导入导出”导入台账，或运行 `python -m gangwen_dash seed-demo` 载入演示数据。")
+    st.info("数据库中还没有督查记录。机关可在“机关 → Excel导入导出”导入台账，或请管理员载入演示数据。")
     st.stop()
 
 fs = filter_bar()

@@ -10,6 +10,7 @@ from gangwen_dash.services.base import ServiceError
 from gangwen_dash.ui import exchange as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +45,7 @@ if len(unverified):  # a to-do for the secretariat: shown until every imported s
     st.subheader(f"位置待核的工地（{len(unverified)} 个）")
     st.caption("导入时没有坐标，暂按所属街道中心定位。请在地图上点出工地的位置并保存（或在“记录管理 → 工地”中填写"
                "纬度、经度）；保存后即不再列出。")
-    st.dataframe(unverified.rename(columns={"id": "编号", "name": "工地名称", "street": "所属街道", "lat": "纬度",
+    data_table(unverified.rename(columns={"id": "编号", "name": "工地名称", "street": "所属街道", "lat": "纬度",
                                             "lon": "经度", "created_at": "登记时间"}),
                  hide_index=True, width="stretch")
     ui.place_unverified_site(actor, unverified)
@@ -66,20 +67,20 @@ def show_report(report, *, check_key: str) -> bool:
     """The dry run's result: errors, or counts, updates (old → new) and the first rows as stored."""
     if report.errors:
         st.error(report.summary())
-        st.dataframe(ui.error_table(report), hide_index=True, width="stretch")
+        data_table(ui.error_table(report), hide_index=True, width="stretch")
     else:
         st.info(report.summary())
-        st.dataframe(ui.count_table(report), hide_index=True)
+        data_table(ui.count_table(report), hide_index=True)
         if report.changes:
             st.markdown(f"**将更新 {len(report.changes)} 条**（字段：旧 → 新）")
-            st.dataframe(ui.change_table(report), hide_index=True, width="stretch")
+            data_table(ui.change_table(report), hide_index=True, width="stretch")
     tables = ui.preview_tables(report)
     if tables:
         st.markdown("**前几行导入后的样子**（“处理”：新增 / 更新 / 不变 / 有错）")
     for i, (sheet, frame) in enumerate(tables.items()):
         if len(tables) > 1:
             st.caption(f"“{md(sheet)}”表")
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"{check_key}.preview.{i}")
+        data_table(frame, hide_index=True, width="stretch", key=f"{check_key}.preview.{i}")
     return report.ok
 
 
@@ -115,7 +116,7 @@ if importer.is_template(data):
     with st.expander("文件预览（每表前 20 行）", expanded=False):
         for name, (frame, total) in ui.preview(data).items():
             st.markdown(f"**{name}**（共 {total} 行）")
-            st.dataframe(frame, hide_index=True, width="stretch")
+            data_table(frame, hide_index=True, width="stretch")
     check_then_import(digest, "检查文件（试导入）", "exchange", lambda **kw: importer.import_workbook(
         actor, data, filename=upload.name, **kw))
     st.stop()

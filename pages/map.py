@@ -9,6 +9,7 @@ from gangwen_dash.queries.sites import CARD_LABELS, CARD_MEANINGS, CARDS
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.maps import load_map, load_map_data, load_site_timeline, map_tiles
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md
 
 require_actor(__file__)
@@ -74,5 +75,5 @@ if selected is not None:
     else:
         shown = tl[["at", "kind", "title", "detail"]].rename(
             columns={"at": "时间", "kind": "类型", "title": "事项", "detail": "说明"})
-        st.dataframe(shown, hide_index=True, width="stretch",
+        data_table(shown, hide_index=True, width="stretch",
                      column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

@@ -10,6 +10,7 @@ from gangwen_dash.ui import editing
 from gangwen_dash.ui import records as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
+from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md
 
 actor = require_actor(__file__)
@@ -26,7 +27,7 @@ def _show_history(entity: str, record_id: int) -> None:
     if history.empty:
         st.caption("暂无变更记录（初始数据未经系统录入，故无历史）。")
     else:
-        st.dataframe(history.rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch")
+        data_table(history.rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch")
 
 
 EDITOR, USER_EDITOR = "records.opened", "records.user_opened"  # ui.editing: the versions the forms opened at
@@ -48,7 +49,7 @@ with tab_records:
     spec = records.SPECS[entity]
     search = st.text_input("搜索", key="records.search", placeholder="输入名称、标题等关键字")
     table = ui.load_listing(entity, search)
-    st.dataframe(table.drop(columns=["version"]).rename(columns={"id": "编号"}), hide_index=True,
+    data_table(table.drop(columns=["version"]).rename(columns={"id": "编号"}), hide_index=True,
                  width="stretch", height=min(300, 40 + 35 * max(len(table), 1)))
     st.caption(f"显示 {len(table)} 条（最多 200 条，可用搜索缩小范围）")
 
@@ -115,7 +116,7 @@ with tab_users:
     accounts = ui.load_listing("user")
     shown = accounts.drop(columns=["version"]).rename(columns={"id": "编号"})
     shown["角色"] = shown["角色"].map(lambda r: ROLE_LABELS.get(r, r))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    data_table(shown, hide_index=True, width="stretch")
     groups = ui.load_options("group")
     unit_options = ui.load_options("unit")
     user_errors = st.session_state.get("records.user_errors", {})
@@ -234,4 +235,4 @@ with tab_history:
     st.subheader("最近操作")
     recent = ui.load_recent(100).rename(columns={"at": "时间", "username": "操作人", "action": "操作",
                                                  "entity": "记录类型", "entity_id": "编号"})
-    st.dataframe(recent, hide_index=True, width="stretch")
+    data_table(recent, hide_index=True, width="stretch")

@@ -20,7 +20,7 @@ st.title("周报（会议模式）")
 
 latest = load_latest_week()
 if latest is None:
-    st.info("数据库中还没有督查记录，暂无可生成的周报。可运行 `python -m gangwen_dash seed-demo` 载入演示数据。")
+    st.info("数据库中还没有督查记录，暂无可生成的周报。可在“机关 → Excel导入导出”导入台账，或请管理员载入演示数据。")
     st.stop()
 
 # ?week=2019-W46 in the URL opens that week (links, scheduled screenshots); the picker overrides it.

@@ -92,7 +92,7 @@ def proposals_by_result(session: Session, period: Period) -> pd.DataFrame:
         select(Proposal.result_code, func.count())
         .where(_proposals_in(period), Proposal.result_code.is_not(None))
         .group_by(Proposal.result_code)).all())
-    return pd.DataFrame([(c, f"{c} {domain.RESULT_CODE_LABELS[c]}", int(counts.get(c, 0)))
+    return pd.DataFrame([(c, f"{c}类 {domain.RESULT_CODE_LABELS[c]}", int(counts.get(c, 0)))
                          for c in domain.RESULT_CODES], columns=RESULT_COLUMNS)
 
 

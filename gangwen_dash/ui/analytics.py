@@ -110,7 +110,7 @@ def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
                                           color=charts.GOOD)),
         "stages": _spec(charts.counts_bar(out["stages"], "stage", "proposals", "办理阶段", "提案数", "办理阶段")),
         "results": _spec(charts.counts_bar(out["results"], "label", "proposals", "办理结果", "提案数",
-                                           "办理结果（A/B/C）", horizontal=True)),
+                                           "办理结果（A/B/C 类）", horizontal=True)),
         "satisfaction": _spec(charts.satisfaction(out["satisfaction"])),
     }
     return out

@@ -27,3 +27,10 @@ def fill_empty(df: pd.DataFrame, *, skip: tuple[str, ...] = ()) -> pd.DataFrame:
         if empty.any():
             out[col] = [EMPTY if e else _text(v) for v, e in zip(values, empty, strict=True)]
     return out
+
+
+def data_table(data: pd.DataFrame, **kwargs):
+    """``st.dataframe`` for every table the app shows: blanks read ``—``, never "None"."""
+    import streamlit as st
+
+    return st.dataframe(fill_empty(data), **kwargs)

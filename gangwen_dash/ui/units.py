@@ -18,6 +18,7 @@ from gangwen_dash.reports import letter as letter_pdf
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import Actor, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.ui.loaders import TTL, _url, clear_read_caches
+from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md, show
 
 
@@ -152,7 +153,7 @@ def unit_page(actor: Actor) -> None:
         st.info("目前没有交办给本单位的未销号问题。")
     if not rows.empty:
         view = rows.assign(逾期=rows.apply(lambda r: f"逾期 {r.days_overdue} 天" if r.overdue else "", axis=1))
-        st.dataframe(view[["finding_id", "逾期", "site", "street", "label", "severity", "status", "due_date",
+        data_table(view[["finding_id", "逾期", "site", "street", "label", "severity", "status", "due_date",
                            "first_due_date", "extension"]].rename(columns={
                                "finding_id": "编号", "site": "工地", "street": "街道", "label": "类别", "severity": "程度",
                                "status": "状态", "due_date": "整改期限", "first_due_date": "首次期限",
@@ -237,7 +238,7 @@ def _unit_letters(actor: Actor) -> None:
     if letters.empty:
         st.caption("暂无交办单。")
         return
-    st.dataframe(letters[["number", "issued_at", "problems"]].rename(
+    data_table(letters[["number", "issued_at", "problems"]].rename(
         columns={"number": "编号", "issued_at": "交办时间", "problems": "问题数"}), hide_index=True, width="stretch")
     names = dict(zip(letters.letter_id.astype(int), letters.number, strict=True))
     lid = st.selectbox("交办单", list(names), format_func=names.get, key="unit.letter")
@@ -340,7 +341,7 @@ def letters_page(actor: Actor) -> None:
     if letters.empty:
         st.caption("暂无交办单。")
         return
-    st.dataframe(letters[["number", "unit", "issued_at", "problems"]].rename(
+    data_table(letters[["number", "unit", "issued_at", "problems"]].rename(
         columns={"number": "编号", "unit": "责任单位", "issued_at": "交办时间", "problems": "问题数"}),
         hide_index=True, width="stretch", height=min(38 + 35 * len(letters), 320))
     numbers = dict(zip(letters.letter_id.astype(int), letters.number, strict=True))
@@ -355,8 +356,8 @@ def outbox_page() -> None:
     from gangwen_dash.domain import CHANNEL_LABELS, OUTBOX_STATES
 
     st.title("提醒发件箱")
-    st.caption("每日提醒由 `python -m gangwen_dash notify` 生成并发送（建议 cron 每天早上运行一次；重复运行不会重复发送，"
-               "失败的会按退避时间自动重试）。")
+    st.caption("每日提醒由服务器每天早上定时生成并发送（见部署说明中的“提醒”一节）；重复运行不会重复发送，"
+               "发送失败的会按退避时间自动重试。")
     state = st.pills("状态", OUTBOX_STATES, key="outbox.state")
     rows = _read(q.outbox, state=state)
     cols = st.columns(3)
@@ -370,7 +371,7 @@ def outbox_page() -> None:
 
     view = rows.assign(channel=rows.channel.map(CHANNEL_LABELS), sent_at=rows.sent_at.map(when),
                        next_attempt_at=rows.next_attempt_at.where(rows.state != "已发送").map(when))
-    st.dataframe(view[["id", "digest_date", "audience", "channel", "recipient", "subject", "state", "attempts",
+    data_table(view[["id", "digest_date", "audience", "channel", "recipient", "subject", "state", "attempts",
                        "last_error", "next_attempt_at", "sent_at"]].rename(columns={
                            "id": "编号", "digest_date": "提醒日期", "audience": "对象", "channel": "方式",
                            "recipient": "收件", "subject": "标题", "state": "状态", "attempts": "尝试次数",
@@ -398,7 +399,7 @@ def unit_stats_section(period, filters) -> None:
         return
     view = df.assign(on_time_rate=(df.on_time / df.replied.where(df.replied > 0)).map(
         lambda v: "—" if pd.isna(v) else f"{v:.0%}"))
-    st.dataframe(view[["unit", "handed_over", "replied", "on_time", "on_time_rate", "overdue", "extensions",
+    data_table(view[["unit", "handed_over", "replied", "on_time", "on_time_rate", "overdue", "extensions",
                        "median_days_to_reply"]].rename(columns={
                            "unit": "责任单位", "handed_over": "交办", "replied": "已回复", "on_time": "按期回复",
                            "on_time_rate": "按期率", "overdue": "逾期未改", "extensions": "延期申请",

@@ -47,7 +47,7 @@ def test_overview_on_empty_database_explains_what_to_do(db_url):
     at.session_state["auth.actor"] = Actor(1, "admin", "secretariat")
     at.run()
     assert not at.exception
-    assert any("seed-demo" in i.value for i in at.info)
+    assert any("导入台账" in i.value and "演示数据" in i.value for i in at.info)
 
 
 def _session_for(engine, username):

@@ -23,6 +23,8 @@ LATIN_ALLOWED = frozenset({
     "PNG", "PDF", "XLSX", "xlsx", "Excel", "WPS", "JPEG", "JPG", "WebP", "CSV",
     # map credits and coordinate systems
     "OpenStreetMap", "OSM", "Leaflet", "contributors", "WGS", "GCJ", "GPS",
+    # proposal result classes A类/B类/C类 (the CPPCC's own terms for 办理结果)
+    "A", "B", "C",
     # paper size of the weekly pack's PDF; the sheet names inside its xlsx attachment
     "A4", *SHEET_TITLES,
 })
@@ -32,7 +34,7 @@ LATIN_ALLOWED_PATTERNS = (
 NOT_A_VALUE = {"None", "NaN", "nan", "NaT", "null", "undefined"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 WIDTHS = {390: 844, 768: 1024, 1920: 1080}
-ROLES = {"secretariat": "admin", "chair": "chair", "group_leader": "leader1", "inspector": "inspector1"}
+ROLES = {"secretariat": "admin", "chair": "chair", "group_leader": "leader1", "inspector": "inspector1", "unit": "zjj"}
 
 
 def _latin_words(text: str, user_data: set[str]) -> set[str]:

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 import gangwen_dash.services as services_pkg
+from gangwen_dash import domain
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.exchange import exporter, importer, workbook
 from gangwen_dash.exchange.mapping import Mapping
@@ -153,7 +154,8 @@ SERVICES = [
          {"finding_id": _finding(e, "待交办"), "expected_version": 1, "due_date": date(2019, 11, 20)}]},
          now=NOW, engine=e)),
     ("finding.recheck", "findings.recheck",
-     lambda a, e: findings.recheck(a, {"finding_id": _finding(e, "待复查"), "expected_version": 1, "passed": True},
+     lambda a, e: findings.recheck(a, {"finding_id": _finding(e, "待复查"), "expected_version": 1, "passed": True,
+                                       "no_photo_reason": domain.NO_AFTER_PHOTO_REASONS[0]},
                                    now=NOW, engine=e)),
     ("draft.save", "drafts.save_draft", lambda a, e: drafts.save_draft(a, "entry", {"site": 1}, engine=e)),
     ("weekly_note.save", "weekly_notes.save_weekly_note",
@@ -336,6 +338,7 @@ def test_group_b_cannot_touch_group_a_inspection_or_problem(demo_engine, photo_d
     # The same calls by group A's own leader go through.
     leader = actor(demo_engine, "leader1")
     fid = _finding(demo_engine, "待复查")
-    findings.recheck(leader, {"finding_id": fid, "expected_version": 1, "passed": True},
+    findings.recheck(leader, {"finding_id": fid, "expected_version": 1, "passed": True,
+                              "no_photo_reason": domain.NO_AFTER_PHOTO_REASONS[0]},
                      now=datetime(2019, 11, 12, 16), engine=demo_engine)
     assert _finding_state(demo_engine, fid)[0] == "已销号"
