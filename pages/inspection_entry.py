@@ -38,7 +38,7 @@ if not can(actor.role, "inspection.record")[0]:
 def _saved(notice: dict) -> None:
     st.success(notice["text"], icon=":material/check_circle:")
     for fid in notice["finding_ids"][:6]:
-        chrome.page_link("pages/rectification.py", f"在整改跟踪中查看问题 #{fid}", {"finding": fid})
+        chrome.page_link("pages/tracking.py", f"在整改跟踪中查看问题 #{fid}", {"finding": fid})
     if st.button("继续录入下一条", type="primary", key="entry.saved_ok", width="stretch"):
         st.rerun()
 

@@ -25,7 +25,7 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "驾驶舱", "dashboard", ":material/dashboard:"),
-    PageSpec("pages/rectification_analysis.py", "督查整改", "rectification", ":material/fact_check:"),
+    PageSpec("pages/rectification.py", "督查整改", "rectification", ":material/fact_check:"),
     PageSpec("pages/projects.py", "项目进展", "projects", ":material/handshake:",
              roles=("chair", "secretariat", "group_leader")),
     PageSpec("pages/activities.py", "履职活动", "activities", ":material/groups:",
@@ -33,7 +33,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/map.py", "督查地图", "map", ":material/map:"),
     PageSpec("pages/inspection_entry.py", "督查录入", "entry", ":material/edit_note:",
              roles=("inspector", "group_leader", "secretariat"), section="督查"),
-    PageSpec("pages/rectification.py", "整改跟踪", "tracking", ":material/assignment_turned_in:",
+    PageSpec("pages/tracking.py", "整改跟踪", "tracking", ":material/assignment_turned_in:",
              roles=("inspector", "group_leader", "secretariat"), section="督查"),
     PageSpec("pages/letters.py", "交办单", "letters", ":material/description:",
              roles=("group_leader", "secretariat"), section="督查"),

@@ -26,7 +26,7 @@ def _metrics(at) -> dict:
 
 
 def test_rectification_page_2019(demo_url):
-    at = _open("pages/rectification_analysis.py", {"period": "2019"})
+    at = _open("pages/rectification.py", {"period": "2019"})
     assert not at.exception
     with read_session() as s:
         k = kpis(s, YEAR)
@@ -47,7 +47,7 @@ def test_rectification_page_with_group_in_url(demo_url):
     with read_session() as s:
         gid = int(groups(s).iloc[0]["id"])
         k = kpis(s, YEAR, Filters(group_id=gid))
-    at = _open("pages/rectification_analysis.py", {"period": "2019", "group": str(gid)})
+    at = _open("pages/rectification.py", {"period": "2019", "group": str(gid)})
     assert not at.exception
     assert _metrics(at)["发现问题"] == f"{k.findings} 个"
     assert at.selectbox(key="filters.group").value == gid
@@ -132,14 +132,14 @@ def test_activities_page_group_narrows_members(demo_url):
 
 
 def test_pages_on_an_empty_week(demo_url):
-    for script in ("pages/rectification_analysis.py", "pages/projects.py", "pages/activities.py",
+    for script in ("pages/rectification.py", "pages/projects.py", "pages/activities.py",
                    "pages/dashboard.py"):
         at = _open(script, {"period": "2019-W02"} if "dashboard" not in script else {"period": "2019-W10"})
         assert not at.exception, script
 
 
 def test_pages_refuse_visitors_who_are_not_signed_in(demo_url):
-    for script in ("pages/rectification_analysis.py", "pages/projects.py", "pages/activities.py"):
+    for script in ("pages/rectification.py", "pages/projects.py", "pages/activities.py"):
         at = _open(script, {"period": "2019"}, actor=None)
         assert not at.exception, script
         assert not at.metric and not at.dataframe, script

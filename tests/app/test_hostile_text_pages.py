@@ -104,7 +104,7 @@ def test_md_escapes_markdown_html_directives_and_autolinks():
 
 @SQLITE
 def test_rectification_page_shows_every_field_as_typed(stored, demo_url):
-    at = _open("pages/rectification.py", _actor(demo_url, "admin"))
+    at = _open("pages/tracking.py", _actor(demo_url, "admin"))
     at.selectbox(key="track.finding").set_value(stored.finding_id).run()
     strings = assert_inert(at)
     assert any(f"#{stored.finding_id} {md(stored.site)} · " in s for s in strings)
@@ -116,7 +116,7 @@ def test_rectification_page_shows_every_field_as_typed(stored, demo_url):
     for text in (stored.notes, stored.hand_over_note, stored.reply, stored.description):
         assert md(text) in captions  # the site timeline's details
 
-    leader = _open("pages/rectification.py", _actor(demo_url, "inspector1"))
+    leader = _open("pages/tracking.py", _actor(demo_url, "inspector1"))
     assert_inert(leader)
     assert any(c.value.startswith(f"督查组：{md(stored.group)}") for c in leader.caption)
 
@@ -140,7 +140,7 @@ def test_map_dashboard_and_analysis_pages(stored, demo_url):
     at.selectbox(key="map.site").set_value(stored.site_id).run()
     assert_inert(at)
     assert f"{md(stored.site)} · 时间线" in [h.value for h in at.subheader]
-    for script in ("pages/dashboard.py", "pages/rectification_analysis.py", "pages/activities.py",
+    for script in ("pages/dashboard.py", "pages/rectification.py", "pages/activities.py",
                    "pages/projects.py"):
         page = _open(script, admin, {"group": str(stored.group_id)})
         assert_inert(page)

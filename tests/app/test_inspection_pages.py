@@ -122,7 +122,7 @@ def test_entry_draft_survives_a_reload(demo_url):
 
 
 def _track(actor):
-    at = app_test("pages/rectification.py")
+    at = app_test("pages/tracking.py")
     at.session_state["auth.actor"] = actor
     return at.run()
 

@@ -130,7 +130,7 @@ def test_outbox_and_per_unit_view_render(backend, demo_url):
     admin, chair = _actor(demo_url, "admin"), _actor(demo_url, "chair")
     at = _page("pages/outbox.py", admin)
     assert not at.exception and any("发件箱为空" in i.value for i in at.info)
-    at = app_test("pages/rectification_analysis.py")
+    at = app_test("pages/rectification.py")
     at.session_state["auth.actor"] = chair
     at.query_params["period"] = "2019"
     at.run()

@@ -44,12 +44,13 @@ TIMED_CLICK_JS = """
   const app = document.querySelector('[data-testid=stApp]');
   let started = false;
   const t0 = performance.now();
-  const obs = new MutationObserver(() => {
+  const obs = new MutationObserver((records) => {
+    // a fast rerun can flip running → notRunning before this callback: the records' old values still show it
     const state = app.getAttribute('data-test-script-state');
-    if (state === 'running') started = true;
+    if (state === 'running' || records.some((r) => r.oldValue === 'running')) started = true;
     if (started && state === 'notRunning') { obs.disconnect(); resolve(performance.now() - t0); }
   });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  obs.observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
   el.click();
   setTimeout(() => { obs.disconnect(); resolve(-1); }, 20000);
 })
