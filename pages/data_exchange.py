@@ -11,6 +11,7 @@ from gangwen_dash.ui import exchange as ui
 from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.tables import data_table
+from gangwen_dash.ui.units import load_unit_names
 from gangwen_dash.ui.usertext import md
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,7 +26,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("导入模板")
     st.caption("每类数据一张表（委员、工地、督查记录、问题、民生项目、提案、社情民意、履职活动等），含填写说明和下拉列表。")
-    st.download_button("下载导入模板", workbook.template_bytes(), file_name="港闻督查台账模板.xlsx", mime=XLSX,
+    st.download_button("下载导入模板", workbook.template_bytes(load_unit_names()), file_name="港闻督查台账模板.xlsx", mime=XLSX,
                        key="exchange.template", icon=":material/download:")
 with right:
     st.subheader("导出全部数据")

@@ -15,9 +15,14 @@ CLI_ACTOR = Actor(user_id=None, username="cli", role="secretariat", display_name
 
 
 def cmd_template(args) -> int:
+    from gangwen_dash.db import check_connection, read_session
     from gangwen_dash.exchange import workbook
+    from gangwen_dash.services.units import active_names
 
-    workbook.save(workbook.build(), args.file)
+    check_connection()
+    with read_session() as session:
+        units = tuple(active_names(session))
+    workbook.save(workbook.build(units=units), args.file)
     print(f"导入模板已写入 {args.file}")
     return 0
 

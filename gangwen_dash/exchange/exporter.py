@@ -33,6 +33,7 @@ from gangwen_dash.models import (
     inspection_members,
 )
 from gangwen_dash.services.base import Actor, audit, require
+from gangwen_dash.services.units import active_names as active_unit_names
 
 BATCH = 1000
 
@@ -138,7 +139,8 @@ def export(actor: Actor, target: str | Path | BytesIO, *, engine=None) -> dict[s
     require(actor, "data.export")
     with read_session(engine) as session:
         rows = collect(session)
-    workbook.save(workbook.build(rows), target)
+        units = tuple(active_unit_names(session))
+    workbook.save(workbook.build(rows, units=units), target)
     counts = {name: len(r) for name, r in rows.items()}
     with write_session(engine) as session:
         audit(session, actor, "data.export", "exchange", None, None,

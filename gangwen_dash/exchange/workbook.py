@@ -36,13 +36,14 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
-def _choices(col: Column) -> tuple[str, ...]:
+def _choices(col: Column, units: tuple[str, ...] | None) -> tuple[str, ...]:
+    """A column's drop-down values; 责任单位 from the units table when the caller read it (``units``)."""
     if col.key == "responsible_unit":
-        return tuple(get_settings().responsible_units)
+        return tuple(units) if units else tuple(get_settings().responsible_units)
     return col.choices
 
 
-def instructions() -> list[str]:
+def instructions(units: tuple[str, ...] | None = None) -> list[str]:
     lines = [
         "港闻区政协 督查与履职台账 —— 导入模板说明",
         "",
@@ -67,8 +68,8 @@ def instructions() -> list[str]:
             extra = []
             if col.required:
                 extra.append("必填")
-            if _choices(col):
-                extra.append("可选值：" + "/".join(_choices(col)))
+            if _choices(col, units):
+                extra.append("可选值：" + "/".join(_choices(col, units)))
             if col.note:
                 extra.append(col.note)
             if extra:
@@ -80,12 +81,12 @@ def _sheet_ref(name: str, rows: int) -> str:
     return f"'{name}'!$A$2:$A${rows + 1}"
 
 
-def _add_validations(ws, sheet: Sheet) -> None:
+def _add_validations(ws, sheet: Sheet, units: tuple[str, ...] | None) -> None:
     for idx, col in enumerate(sheet.columns, start=1):
         letter = get_column_letter(idx)
         cells = f"{letter}2:{letter}{MAX_ROWS}"
         formula = None
-        choices = _choices(col)
+        choices = _choices(col, units)
         if choices:
             formula = '"' + ",".join(choices) + '"'
         elif col.ref_sheet:
@@ -117,17 +118,18 @@ def _cell_value(col: Column, value):
     return value
 
 
-def build(rows: dict[str, Iterable[list]] | None = None) -> Workbook:
+def build(rows: dict[str, Iterable[list]] | None = None, *, units: tuple[str, ...] | None = None) -> Workbook:
     """The workbook: instructions, then each sheet with headers, drop-downs and the given rows.
 
     ``rows`` maps a sheet name to rows of Python values in the sheet's column order (booleans,
-    dates, datetimes, lists of names for "names" columns, plain text).
+    dates, datetimes, lists of names for "names" columns, plain text). ``units``: the active responsible
+    units (记录管理 → 责任单位) for the 责任单位 drop-down; without them, the configured list.
     """
     rows = rows or {}
     wb = Workbook()
     ws = wb.active
     ws.title = INSTRUCTIONS_SHEET
-    for i, line in enumerate(instructions(), start=1):
+    for i, line in enumerate(instructions(units), start=1):
         ws.cell(row=i, column=1, value=neutralise(line))
     ws.column_dimensions["A"].width = 120
     ws["A1"].font = Font(bold=True, size=14)
@@ -143,7 +145,7 @@ def build(rows: dict[str, Iterable[list]] | None = None) -> Workbook:
                 cell.comment = Comment(col.note, "港闻督查看板")
             ws.column_dimensions[get_column_letter(idx)].width = col.width
         ws.freeze_panes = "A2"
-        _add_validations(ws, sheet)
+        _add_validations(ws, sheet, units)
         for r, values in enumerate(rows.get(sheet.name, ()), start=2):
             for idx, (col, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
                 cell = ws.cell(row=r, column=idx, value=_cell_value(col, value))
@@ -162,7 +164,7 @@ def save(wb: Workbook, target: str | Path | BytesIO) -> None:
     wb.save(target)
 
 
-def template_bytes() -> bytes:
+def template_bytes(units: tuple[str, ...] | None = None) -> bytes:
     buf = BytesIO()
-    save(build(), buf)
+    save(build(units=units), buf)
     return buf.getvalue()

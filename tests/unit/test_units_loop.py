@@ -339,3 +339,19 @@ def test_letters_issued_at_the_same_time_get_distinct_numbers(demo_engine, photo
     with read_session(demo_engine) as s:
         seqs = sorted(s.execute(select(Letter.seq).where(Letter.id.in_(made))).scalars())
     assert seqs == [before + 1, before + 2, before + 3, before + 4]
+
+
+def test_excel_template_lists_the_units_table(demo_url, tmp_path):
+    """A unit added in 记录管理 is offered by the template's 责任单位 drop-down (CLI ``template``)."""
+    from openpyxl import load_workbook
+
+    from gangwen_dash.cli import main
+    from gangwen_dash.db import get_engine
+
+    engine = get_engine(demo_url)
+    records.create(actor(engine, "admin"), "unit", {"name": "区水利局", "kind": "政府部门"}, engine=engine)
+    path = tmp_path / "template.xlsx"
+    assert main(["template", str(path)]) == 0
+    formulas = [dv.formula1 for ws in load_workbook(path).worksheets for dv in ws.data_validations.dataValidation]
+    unit_lists = [f for f in formulas if "住建局" in (f or "")]
+    assert unit_lists and all("区水利局" in f for f in unit_lists), unit_lists
