@@ -37,8 +37,8 @@ from folium.plugins import FastMarkerCluster
 from folium.plugins.marker_cluster import MarkerCluster
 from folium.template import Template
 
-from gangwen_dash import geo
 from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_CENTER, DISTRICT_NAME, PROJECT_ROOT
+from gangwen_dash.domain import geo
 from gangwen_dash.queries.sites import CARD_LABELS, CARD_MEANINGS, CARDS
 
 # --------------------------------------------------------------------------- tiles

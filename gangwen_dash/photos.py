@@ -37,8 +37,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin, UnidentifiedImageError
 
-from gangwen_dash import domain, geo
+from gangwen_dash import domain
 from gangwen_dash.config import get_settings
+from gangwen_dash.domain import geo
 
 log = logging.getLogger(__name__)
 

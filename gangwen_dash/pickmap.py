@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import folium
 
-from gangwen_dash import geo, maps
+from gangwen_dash import maps
 from gangwen_dash.config import DISTRICT_BBOX, DISTRICT_CENTER
+from gangwen_dash.domain import geo
 
 
 def build_pick_map(point: tuple[float, float] | None, tiles: maps.Tiles, assets: maps.Assets,

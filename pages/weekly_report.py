@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
+from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
 from gangwen_dash.ui import editing

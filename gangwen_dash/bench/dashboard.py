@@ -210,8 +210,8 @@ def _count(path: Path) -> int:
 
 
 def _default_period(url: str):
-    from gangwen_dash import periods
     from gangwen_dash.db import get_engine, read_session
+    from gangwen_dash.domain import periods
     from gangwen_dash.queries.kpis import latest_data_date
 
     with read_session(get_engine(url)) as session:

@@ -38,8 +38,8 @@ COPY_TABLES = ("streets", "inspection_groups", "members", "sites", "inspections"
 
 
 def _periods(latest):
-    from gangwen_dash import periods
-    from gangwen_dash.queries.kpis import Period
+    from gangwen_dash.domain import periods
+    from gangwen_dash.domain.periods import Period
 
     return {"week": periods.week_of(latest).period, "month": periods.month_of(latest).period,
             "year": periods.year_of(latest).period, "90d": Period(latest - timedelta(days=89), latest)}
@@ -49,8 +49,8 @@ def _filters(session):
     """A group and a street that have data: the first of each."""
     from sqlalchemy import func, select
 
+    from gangwen_dash.domain.periods import Filters
     from gangwen_dash.models import InspectionGroup, Street
-    from gangwen_dash.queries.kpis import Filters
 
     g = session.execute(select(func.min(InspectionGroup.id))).scalar_one()
     s = session.execute(select(func.min(Street.id))).scalar_one()

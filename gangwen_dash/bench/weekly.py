@@ -46,8 +46,8 @@ def _once(week: str, out: Path) -> dict:
 def run(args) -> int:
     from gangwen_dash.cli import CliError
     from gangwen_dash.config import PROJECT_ROOT
-    from gangwen_dash.dates import DateFormatError, parse_iso_week
     from gangwen_dash.db import check_connection
+    from gangwen_dash.domain.dates import DateFormatError, parse_iso_week
 
     try:
         parse_iso_week(args.week)

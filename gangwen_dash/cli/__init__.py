@@ -14,7 +14,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from gangwen_dash.dates import DateFormatError, parse_date
+from gangwen_dash.domain.dates import DateFormatError, parse_date
 
 
 class CliError(Exception):
@@ -28,7 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = tuple(f"gangwen_dash.cli.{name}" for name in 
 
 def parse_period(args):
     """``--from``/``--to`` as a Period; bad or reversed dates are a CliError."""
-    from gangwen_dash.queries.kpis import Period
+    from gangwen_dash.domain.periods import Period
 
     try:
         start, end = parse_date(args.date_from), parse_date(args.date_to)

@@ -9,7 +9,8 @@ from gangwen_dash.cli import parse_period
 
 def cmd_kpis(args) -> int:
     from gangwen_dash.db import check_connection, read_session
-    from gangwen_dash.queries.kpis import Filters, kpis
+    from gangwen_dash.domain.periods import Filters
+    from gangwen_dash.queries.kpis import kpis
 
     period = parse_period(args)
     check_connection()
@@ -18,7 +19,7 @@ def cmd_kpis(args) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        from gangwen_dash.labels import KPI_LABELS
+        from gangwen_dash.domain.labels import KPI_LABELS
 
         print(f"统计区间 {period.start} 至 {period.end}")
         for key, value in result.items():

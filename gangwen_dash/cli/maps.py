@@ -27,7 +27,8 @@ def register(subparsers) -> None:
 
 
 def _period(args, session):
-    from gangwen_dash.queries.kpis import Period, latest_data_date
+    from gangwen_dash.domain.periods import Period
+    from gangwen_dash.queries.kpis import latest_data_date
 
     if args.date_from and args.date_to:
         return parse_period(args)
@@ -41,7 +42,7 @@ def cmd_map_html(args) -> int:
     from gangwen_dash import maps
     from gangwen_dash.config import get_settings
     from gangwen_dash.db import check_connection, read_session
-    from gangwen_dash.queries.kpis import Filters
+    from gangwen_dash.domain.periods import Filters
 
     try:
         tiles = maps.resolve_tiles(get_settings().tiles, args.tiles)

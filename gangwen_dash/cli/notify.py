@@ -7,8 +7,8 @@ from gangwen_dash.config import local_today
 
 
 def cmd_notify(args) -> int:
-    from gangwen_dash.dates import DateFormatError, parse_date
     from gangwen_dash.db import check_connection, read_session
+    from gangwen_dash.domain.dates import DateFormatError, parse_date
     from gangwen_dash.notify import build_digests, run
     from gangwen_dash.notify.outbox import messages_for
 

@@ -10,8 +10,8 @@ from gangwen_dash.config import local_today
 
 def cmd_report(args) -> int:
     from gangwen_dash.cli import CliError
-    from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
     from gangwen_dash.db import check_connection
+    from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_iso_week
     from gangwen_dash.reports.export import FORMATS, export_week
     from gangwen_dash.reports.render import RenderError
 

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.config import local_now, local_today
-from gangwen_dash.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.db import write_session
+from gangwen_dash.domain.dates import DateFormatError, parse_date, parse_datetime
 from gangwen_dash.exchange import ledger, mapping, problems
 from gangwen_dash.exchange.mapping import Mapping, normalize_name
 from gangwen_dash.exchange.report import (

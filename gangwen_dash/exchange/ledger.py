@@ -18,7 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from gangwen_dash.dates import year_in_text
+from gangwen_dash.domain.dates import year_in_text
 from gangwen_dash.exchange.mapping import Mapping, columns, known_header_count
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for among the first rows

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.models import (
     DutyActivity,
     Inspection,
@@ -21,7 +22,6 @@ from gangwen_dash.models import (
     activity_members,
     inspection_members,
 )
-from gangwen_dash.queries.kpis import Period
 
 KIND_COLUMNS = ["kind", "activities", "participations"]
 MONTH_COLUMNS = ["month", "kind", "activities"]

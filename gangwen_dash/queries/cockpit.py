@@ -15,8 +15,9 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import findings, inspections, rollup
-from gangwen_dash.queries.kpis import Filters, Period, other_counts
+from gangwen_dash.queries.kpis import other_counts
 
 TREND_WEEKS = 12
 OVERDUE_LIMIT = 100

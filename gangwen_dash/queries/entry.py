@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gangwen_dash.geo import distance_m
+from gangwen_dash.domain.geo import distance_m
 from gangwen_dash.models import Inspection, InspectionGroup, Member, Site, Street, inspection_members
 
 SITE_COLUMNS = ["site_id", "name", "street_id", "street", "lat", "lon", "address", "distance_m"]

@@ -15,8 +15,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, InspectionGroup, Site, Street
-from gangwen_dash.queries.kpis import Filters, Period, _scoped, overdue_condition
+from gangwen_dash.queries.kpis import _scoped, overdue_condition
 from gangwen_dash.queries.rollup import no_index
 
 BY_CATEGORY_COLUMNS = ["category", "label", "findings", "closed", "overdue"]

@@ -12,9 +12,10 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from gangwen_dash.dates import iso_week_label
+from gangwen_dash.domain.dates import iso_week_label
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, Inspection, InspectionGroup, inspection_members
-from gangwen_dash.queries.kpis import Filters, Period, _scoped
+from gangwen_dash.queries.kpis import _scoped
 
 WEEKLY_COLUMNS = ["week", "week_start", "inspections", "findings"]
 GROUP_COLUMNS = ["group_id", "group", "inspections", "member_participations", "findings", "closed", "closure_rate"]

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     ConsultationRoom,
     Finding,
@@ -29,43 +30,6 @@ from gangwen_dash.models import (
     inspection_members,
 )
 from gangwen_dash.queries.sqlfuncs import as_date
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError("开始日期不能晚于结束日期")
-
-    @property
-    def start_dt(self) -> datetime:
-        return datetime.combine(self.start, time.min)
-
-    @property
-    def end_dt(self) -> datetime:
-        """Exclusive upper bound: the first instant after the period."""
-        return datetime.combine(self.end + timedelta(days=1), time.min)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one (for 环比)."""
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
-
-    def year_to_date(self) -> Period:
-        """From 1 January of the end's year to the end (年累计)."""
-        return Period(date(self.end.year, 1, 1), self.end)
-
-
-@dataclass(frozen=True)
-class Filters:
-    group_id: int | None = None
-    street_id: int | None = None
 
 
 @dataclass(frozen=True)

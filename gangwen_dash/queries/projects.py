@@ -16,8 +16,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.models import ConsultationRoom, LivelihoodProject, Proposal, Street
-from gangwen_dash.queries.kpis import Period
 
 SOLVED, IN_PROGRESS = "已解决", "推进中"
 REPLY_MONTHS = 3

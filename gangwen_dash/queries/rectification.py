@@ -14,9 +14,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, FindingEvent, Site, Street
 from gangwen_dash.queries.findings import category_label
-from gangwen_dash.queries.kpis import Filters, Period, _scoped, overdue_condition
+from gangwen_dash.queries.kpis import _scoped, overdue_condition
 from gangwen_dash.queries.sqlfuncs import as_date
 
 FUNNEL_STAGES = ("发现问题", "已交办", "已回复", "已销号")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from gangwen_dash import domain, models
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     Finding,
     FindingDay,
@@ -39,7 +40,7 @@ from gangwen_dash.models import (
     Site,
     Street,
 )
-from gangwen_dash.queries.kpis import Filters, Period, _ratio
+from gangwen_dash.queries.kpis import _ratio
 from gangwen_dash.queries.sqlfuncs import as_date
 
 

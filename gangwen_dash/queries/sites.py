@@ -21,8 +21,8 @@ from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import ConsultationRoom, Finding, Inspection, LivelihoodProject, Site, Street
-from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.queries.rollup import no_index
 
 RED, YELLOW, GREEN = "red", "yellow", "green"

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     ExtensionRequest,
     Finding,
@@ -30,7 +31,7 @@ from gangwen_dash.models import (
 )
 from gangwen_dash.queries import open_findings, timeline
 from gangwen_dash.queries.findings import category_label
-from gangwen_dash.queries.kpis import Filters, Period, _scoped
+from gangwen_dash.queries.kpis import _scoped
 from gangwen_dash.queries.rectification import days_between
 from gangwen_dash.queries.sqlfuncs import as_date
 

@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.models import (
     Finding,
     Inspection,
@@ -31,7 +32,7 @@ from gangwen_dash.models import (
     WeeklyNote,
     inspection_members,
 )
-from gangwen_dash.queries.kpis import Period, overdue_condition
+from gangwen_dash.queries.kpis import overdue_condition
 
 SEVERITY_RANK = {domain.SEV_SEVERE: 3, domain.SEV_MAJOR: 2, domain.SEV_MINOR: 1}
 

@@ -15,12 +15,13 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from gangwen_dash.config import Settings, get_settings
-from gangwen_dash.dates import iso_week_label, parse_iso_week
-from gangwen_dash.labels import KPI_LABELS, KPI_UNITS
+from gangwen_dash.domain.dates import iso_week_label, parse_iso_week
+from gangwen_dash.domain.labels import KPI_LABELS, KPI_UNITS
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import findings as finding_queries
 from gangwen_dash.queries import inspections as inspection_queries
 from gangwen_dash.queries import weekly as weekly_queries
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 
 TITLE = "港闻区政协扬尘管控民主监督工作周报"
 OVERDUE_SHOWN = 8  # rows of the 逾期清单 on the page; the xlsx has them all

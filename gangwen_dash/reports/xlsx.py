@@ -18,9 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import findings as finding_queries
 from gangwen_dash.queries import weekly as weekly_queries
-from gangwen_dash.queries.kpis import Filters, Period
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

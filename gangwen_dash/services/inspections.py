@@ -27,9 +27,10 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gangwen_dash import domain, geo, photos
+from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain import geo
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
 from gangwen_dash.services import evidence, units
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors

@@ -30,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gangwen_dash import domain, geo
+from gangwen_dash import domain
 from gangwen_dash.config import local_today
 from gangwen_dash.db import write_session
+from gangwen_dash.domain import geo
 from gangwen_dash.models import (
     ConsultationRoom,
     DutyActivity,

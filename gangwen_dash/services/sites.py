@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash.config import local_now
 from gangwen_dash.db import write_session
-from gangwen_dash.geo import in_district
+from gangwen_dash.domain.geo import in_district
 from gangwen_dash.models import Site, Street
 from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, snapshot, validation_errors
 from gangwen_dash.services.inspections import outside_district_message

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gangwen_dash.config import local_now
-from gangwen_dash.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.models import WeeklyNote
 from gangwen_dash.services.base import (
     Actor,

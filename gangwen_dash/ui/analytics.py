@@ -18,7 +18,7 @@ from gangwen_dash import charts
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.domain import ACTIVITY_KINDS
-from gangwen_dash.queries.kpis import Filters, Period
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.ui.tables import fill_empty
 
 TTL = 300

@@ -1,6 +1,6 @@
 """Shared filters (period, group, street): in the sidebar, kept across pages, mirrored in the URL.
 
-URL: ``?period=2019-W46&group=1&street=3`` (see ``gangwen_dash.periods`` for the period forms).
+URL: ``?period=2019-W46&group=1&street=3`` (see ``gangwen_dash.domain.periods`` for the period forms).
 A link with these parameters reproduces exactly what the chair saw. The canonical state lives in
 ``st.session_state["filters.state"]`` (not in widget keys, which Streamlit drops on page switches);
 widgets are re-seeded from it on every page.
@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from gangwen_dash import periods
 from gangwen_dash.config import local_today
-from gangwen_dash.dates import DateFormatError, iso_week_label
-from gangwen_dash.queries.kpis import Filters, Period
+from gangwen_dash.domain import periods
+from gangwen_dash.domain.dates import DateFormatError, iso_week_label
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.ui.loaders import load_data_years, load_groups, load_latest_data_date, load_streets
 from gangwen_dash.ui.usertext import md
 

@@ -15,8 +15,8 @@ import streamlit as st
 from gangwen_dash import maps
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import timeline
-from gangwen_dash.queries.kpis import Filters, Period
 
 TTL = 300
 

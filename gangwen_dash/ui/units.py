@@ -384,7 +384,7 @@ def outbox_page() -> None:
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _unit_stats(url: str, start: date, end: date, group_id, street_id) -> pd.DataFrame:
-    from gangwen_dash.queries.kpis import Filters, Period
+    from gangwen_dash.domain.periods import Filters, Period
 
     with read_session(get_engine(url)) as s:
         return q.unit_stats(s, Period(start, end), Filters(group_id, street_id))

@@ -3,8 +3,9 @@
 from datetime import date
 
 from gangwen_dash.db import read_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import activities, projects, rectification
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from gangwen_dash.queries.reference import groups, streets
 from gangwen_dash.services.base import Actor
 from tests.support.apptest import app_test

@@ -8,7 +8,7 @@ its figures agree with the query layer, the URL filters apply, and a selected si
 from datetime import date
 
 from gangwen_dash.db import read_session
-from gangwen_dash.queries.kpis import Filters
+from gangwen_dash.domain.periods import Filters
 from gangwen_dash.queries.reference import streets
 from gangwen_dash.queries.sites import site_cards
 from gangwen_dash.queries.timeline import site_timeline

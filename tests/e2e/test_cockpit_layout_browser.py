@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.queries import findings
-from gangwen_dash.queries.kpis import Period
 from tests.e2e.conftest import login, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.domain.periods import Filters, Period
+from gangwen_dash.queries.kpis import kpis
 from gangwen_dash.queries.reference import groups
 from tests.e2e.conftest import login, screenshot, wait_for_app
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gangwen_dash import domain
-from gangwen_dash.dates import iso_week_label
 from gangwen_dash.db import get_engine, read_session, write_session
+from gangwen_dash.domain.dates import iso_week_label
 from gangwen_dash.models import Finding, InspectionGroup, Street, Unit, User
 from gangwen_dash.services import findings, records
 from gangwen_dash.services.base import actor_for

@@ -7,6 +7,7 @@ import pytest
 
 from gangwen_dash import domain
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     ConsultationRoom,
     DutyActivity,
@@ -17,7 +18,7 @@ from gangwen_dash.models import (
 from gangwen_dash.queries import activities as aq
 from gangwen_dash.queries import projects as pq
 from gangwen_dash.queries import rectification as rq
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from tests.support.factory import Factory
 
 NOV = Period(date(2019, 11, 1), date(2019, 11, 30))

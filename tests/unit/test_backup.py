@@ -22,8 +22,9 @@ from sqlalchemy.engine import make_url
 
 from gangwen_dash import backup, db
 from gangwen_dash.cli import main
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import AuditLog
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 
 PERIODS = [Period(date(2019, 1, 1), date(2019, 12, 31)), Period(date(2019, 11, 1), date(2019, 11, 30))]
 

@@ -10,8 +10,9 @@ from datetime import date
 from gangwen_dash import cli
 from gangwen_dash.bench import dashboard
 from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.queries import rollup
-from gangwen_dash.queries.kpis import Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from migrations import rollup_triggers
 
 

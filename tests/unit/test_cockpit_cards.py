@@ -4,9 +4,10 @@ from datetime import date
 
 import pandas as pd
 
-from gangwen_dash import charts, cockpit
+from gangwen_dash import charts
+from gangwen_dash.domain import cards
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.queries.cockpit import trend_window
-from gangwen_dash.queries.kpis import Period
 
 WEEK = Period(date(2019, 11, 11), date(2019, 11, 17))
 TARGETS = {"inspections_per_month": 3.0, "on_time_rate": 0.9, "rectification_rate": 0.8, "max_overdue": 0}
@@ -19,7 +20,7 @@ def _k(**kw) -> dict:
 
 
 def _cards(current, previous, ytd=None, period=WEEK, targets=TARGETS):
-    return {c.key: c for c in cockpit.cards(current, previous, ytd or current, period, targets)}
+    return {c.key: c for c in cards.cards(current, previous, ytd or current, period, targets)}
 
 
 def test_deltas_and_their_colours():
@@ -37,21 +38,21 @@ def test_deltas_and_their_colours():
 
 def test_target_status_red_yellow_green():
     # A week needs 3 × 7 / 30.44 ≈ 0.69 inspections: one is enough.
-    assert cockpit.status("inspections", 1, WEEK, TARGETS)[0] == cockpit.GREEN
-    assert cockpit.status("inspections", 0, WEEK, TARGETS)[0] == cockpit.RED
+    assert cards.status("inspections", 1, WEEK, TARGETS)[0] == cards.GREEN
+    assert cards.status("inspections", 0, WEEK, TARGETS)[0] == cards.RED
     month = Period(date(2019, 11, 1), date(2019, 11, 30))
-    assert cockpit.status("inspections", 2, month, TARGETS)[0] == cockpit.RED      # 2 < 0.8 × 2.96
-    assert cockpit.status("inspections", 2.4, month, TARGETS)[0] == cockpit.YELLOW
-    assert cockpit.status("on_time_rate", 0.9, WEEK, TARGETS)[0] == cockpit.GREEN
-    assert cockpit.status("on_time_rate", 0.85, WEEK, TARGETS)[0] == cockpit.YELLOW
-    assert cockpit.status("on_time_rate", 0.7, WEEK, TARGETS)[0] == cockpit.RED
-    assert cockpit.status("on_time_rate", None, WEEK, TARGETS)[0] is None
-    assert cockpit.status("findings_overdue", 0, WEEK, TARGETS)[0] == cockpit.GREEN
-    assert cockpit.status("findings_overdue", 5, WEEK, TARGETS)[0] == cockpit.YELLOW
-    assert cockpit.status("findings_overdue", 6, WEEK, TARGETS)[0] == cockpit.RED
+    assert cards.status("inspections", 2, month, TARGETS)[0] == cards.RED      # 2 < 0.8 × 2.96
+    assert cards.status("inspections", 2.4, month, TARGETS)[0] == cards.YELLOW
+    assert cards.status("on_time_rate", 0.9, WEEK, TARGETS)[0] == cards.GREEN
+    assert cards.status("on_time_rate", 0.85, WEEK, TARGETS)[0] == cards.YELLOW
+    assert cards.status("on_time_rate", 0.7, WEEK, TARGETS)[0] == cards.RED
+    assert cards.status("on_time_rate", None, WEEK, TARGETS)[0] is None
+    assert cards.status("findings_overdue", 0, WEEK, TARGETS)[0] == cards.GREEN
+    assert cards.status("findings_overdue", 5, WEEK, TARGETS)[0] == cards.YELLOW
+    assert cards.status("findings_overdue", 6, WEEK, TARGETS)[0] == cards.RED
     # Targets are configurable.
-    assert cockpit.status("findings_overdue", 6, WEEK, {**TARGETS, "max_overdue": 10})[0] == cockpit.GREEN
-    assert cockpit.status("findings", 99, WEEK, TARGETS)[0] is None
+    assert cards.status("findings_overdue", 6, WEEK, {**TARGETS, "max_overdue": 10})[0] == cards.GREEN
+    assert cards.status("findings", 99, WEEK, TARGETS)[0] is None
 
 
 def test_cards_show_year_to_date_and_status_text():
@@ -59,7 +60,7 @@ def test_cards_show_year_to_date_and_status_text():
     assert c["inspections"].ytd_text == "年累计：32 次"
     assert c["rectification_rate"].ytd_text == "年累计：70.0%"
     assert c["rectification_rate"].status_text == "未达标" and "80%" in c["rectification_rate"].target_text
-    assert cockpit.STATUS_COLORS[c["rectification_rate"].status] == "red"
+    assert cards.STATUS_COLORS[c["rectification_rate"].status] == "red"
     assert c["findings_overdue"].ytd_text.startswith("截至 2019-11-17")
     assert [x.label for x in c.values()] == ["督查次数", "参与委员人次", "发现问题", "已销号", "逾期未整改",
                                              "整改完成率", "按期整改率"]

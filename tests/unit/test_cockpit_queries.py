@@ -8,9 +8,10 @@ import pytest
 
 from gangwen_dash import domain
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.queries import findings as fq
 from gangwen_dash.queries import inspections as iq
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from tests.support.factory import Factory
 
 NOV = Period(date(2019, 11, 1), date(2019, 11, 30))

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from gangwen_dash import demo
 from gangwen_dash.config import DISTRICT_BBOX
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.models import ConsultationRoom, DutyActivity, Finding, Site
-from gangwen_dash.queries.kpis import Period, kpis
+from gangwen_dash.queries.kpis import kpis
 
 YEAR = Period(date(2019, 1, 1), date(2019, 12, 31))
 

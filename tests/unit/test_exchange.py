@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from gangwen_dash.db import read_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.exchange import exporter, importer, workbook
 from gangwen_dash.exchange.schema import MAIN_SHEETS, SHEET_BY_NAME, SHEETS
 from gangwen_dash.models import (
@@ -31,7 +32,7 @@ from gangwen_dash.models import (
     Street,
     inspection_members,
 )
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from gangwen_dash.services.base import Actor
 
 ADMIN = Actor(user_id=None, username="tester", role="secretariat")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gangwen_dash import geo
 from gangwen_dash.config import DISTRICT_BBOX
+from gangwen_dash.domain import geo
 
 # (wgs lat, wgs lon, gcj lat, gcj lon): the reference pairs of the widely used eviltransform test suite.
 KNOWN = [

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from gangwen_dash.db import read_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.exchange import exporter, importer
 from gangwen_dash.models import Finding, Member, Proposal, Site
-from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.services.base import Actor
 from tests.unit.test_exchange import CHECKS, TODAY, good_rows, to_bytes
 

@@ -11,7 +11,7 @@ import pytest
 
 from gangwen_dash.config import PROJECT_ROOT
 from gangwen_dash.db import read_session
-from gangwen_dash.queries.kpis import Filters
+from gangwen_dash.domain.periods import Filters
 from gangwen_dash.queries.sites import site_cards
 
 

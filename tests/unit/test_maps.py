@@ -7,8 +7,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from gangwen_dash import geo, maps
+from gangwen_dash import maps
 from gangwen_dash.config import DISTRICT_CENTER
+from gangwen_dash.domain import geo
 from gangwen_dash.queries.sites import SITE_COLUMNS
 
 EVIL = '<script>alert("x")</script>&<b>'

@@ -2,7 +2,8 @@
 
 import pytest
 
-from gangwen_dash import geo, maps
+from gangwen_dash import maps
+from gangwen_dash.domain import geo
 from gangwen_dash.pickmap import build_pick_map, click_to_wgs
 
 POINT = (32.0621, 120.8243)

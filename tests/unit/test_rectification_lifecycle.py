@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from gangwen_dash import domain
 from gangwen_dash.db import read_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import AuditLog, Finding, FindingEvent, Photo
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from gangwen_dash.queries.open_findings import finding_detail, is_overdue, open_findings
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from PIL import Image, ImageStat
 
 from gangwen_dash.config import PROJECT_ROOT
-from gangwen_dash.dates import iso_week_label
 from gangwen_dash.db import write_session
+from gangwen_dash.domain.dates import iso_week_label
 from gangwen_dash.reports.export import export_week
 from tests.support.factory import Factory
 

@@ -9,12 +9,13 @@ from sqlalchemy import delete, select, text, update
 
 from gangwen_dash import domain, models
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, Inspection, InspectionGroup, Member, Site, Street, inspection_members
 from gangwen_dash.queries import findings as fq
 from gangwen_dash.queries import inspections as iq
 from gangwen_dash.queries import rollup
 from gangwen_dash.queries.cockpit import cockpit
-from gangwen_dash.queries.kpis import Filters, Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from migrations import rollup_triggers
 from tests.support.factory import Factory
 

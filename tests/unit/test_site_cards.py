@@ -7,8 +7,8 @@ import pytest
 from gangwen_dash import domain
 from gangwen_dash.config import DISTRICT_BBOX
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import ConsultationRoom, LivelihoodProject
-from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.queries.sites import (
     GREEN,
     RED,

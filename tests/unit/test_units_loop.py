@@ -10,9 +10,9 @@ from sqlalchemy import func, select, text
 
 from gangwen_dash import migrate
 from gangwen_dash.db import get_engine, read_session, write_session
+from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import AuditLog, ExtensionRequest, Finding, FindingEvent, Letter, Unit, User
 from gangwen_dash.queries import units as q
-from gangwen_dash.queries.kpis import Filters, Period
 from gangwen_dash.services import findings, letters, records, users
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from tests.support import images

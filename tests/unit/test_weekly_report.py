@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from gangwen_dash import config, domain
-from gangwen_dash.dates import DateFormatError, parse_iso_week
 from gangwen_dash.db import read_session, write_session
+from gangwen_dash.domain.dates import DateFormatError, parse_iso_week
+from gangwen_dash.domain.periods import Period
 from gangwen_dash.models import Photo
-from gangwen_dash.queries.kpis import Period, kpis
+from gangwen_dash.queries.kpis import kpis
 from gangwen_dash.reports import render, xlsx
 from gangwen_dash.reports.weekly import build_pack, issue_number
 from tests.support.factory import Factory

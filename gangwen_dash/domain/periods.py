@@ -1,4 +1,5 @@
-"""Named periods (本周/本月/本年/自定义) and their compact URL form.
+"""Periods and filters: the span a figure is read over (``Period``, both ends inclusive), the group/street
+scope (``Filters``), named periods (本周/本月/本年/自定义) and their compact URL form.
 
 URL form of a period (``?period=…``): ``2019-W46`` (ISO week), ``2019-11`` (month), ``2019`` (year) or
 ``2019-11-01..2019-11-30`` (custom range). The same string is used by the CLI and the weekly pack.
@@ -9,10 +10,47 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from gangwen_dash.dates import DateFormatError, iso_week_label, parse_date, parse_iso_week
-from gangwen_dash.queries.kpis import Period
+from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_date, parse_iso_week
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError("开始日期不能晚于结束日期")
+
+    @property
+    def start_dt(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def end_dt(self) -> datetime:
+        """Exclusive upper bound: the first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (for 环比)."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_to_date(self) -> Period:
+        """From 1 January of the end's year to the end (年累计)."""
+        return Period(date(self.end.year, 1, 1), self.end)
+
+
+@dataclass(frozen=True)
+class Filters:
+    group_id: int | None = None
+    street_id: int | None = None
+
 
 MODES = {"week": "本周", "month": "本月", "year": "本年", "custom": "自定义"}
 

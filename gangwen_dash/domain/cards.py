@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gangwen_dash.labels import KPI_LABELS, KPI_UNITS
-from gangwen_dash.queries.kpis import Period
+from gangwen_dash.domain.labels import KPI_LABELS, KPI_UNITS
+from gangwen_dash.domain.periods import Period
 
 DAYS_PER_MONTH = 365.25 / 12
 
