@@ -17,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile
 
 from gangwen_dash import photos
+from gangwen_dash.photos import processing
 from tests.support import images
 
 SITE = (32.0620, 120.8240)
@@ -234,7 +235,7 @@ def test_garbage_exif_is_ignored_not_fatal(container, tiff):
 def test_every_decoder_failure_becomes_photo_rejected_in_chinese(monkeypatch, error):
     def fail(img):
         raise error
-    monkeypatch.setattr(photos, "_rgb_or_l", fail)
+    monkeypatch.setattr(processing, "_rgb_or_l", fail)
     with pytest.raises(photos.PhotoRejected) as exc:
         photos.process(images.jpeg(size=(64, 48)), "x.jpg")
     assert "“x.jpg”" in str(exc.value) and any("\u4e00" <= c <= "\u9fff" for c in str(exc.value))
@@ -247,8 +248,8 @@ def test_staged_photo_is_not_processed_again_on_submit(monkeypatch):
     from gangwen_dash.services import evidence
 
     calls = []
-    real = photos._process
-    monkeypatch.setattr(photos, "_process", lambda raw, name, label: (calls.append(name), real(raw, name, label))[1])
+    real = processing._process
+    monkeypatch.setattr(processing, "_process", lambda raw, name, label: (calls.append(name), real(raw, name, label))[1])
     raw = images.jpeg(32.0621, 120.8243, AT, size=(4000, 3000))
     staged = photos.process(raw, "现场.jpg")  # the entry page, when the photo is chosen
     [submitted] = evidence.prepare([evidence.PhotoUpload(name="现场2.jpg", data=raw)], "photos")  # on submit
@@ -259,16 +260,16 @@ def test_staged_photo_is_not_processed_again_on_submit(monkeypatch):
 
 
 def test_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(photos, "CACHE_BYTES", 1)
+    monkeypatch.setattr(processing, "CACHE_BYTES", 1)
     first, second = images.jpeg(size=(64, 48)), images.jpeg(size=(64, 48), color=(1, 2, 3))
     photos.process(first)
     photos.process(second)
-    assert list(photos._CACHE) == [hashlib.sha256(second).hexdigest()]
+    assert list(processing._CACHE) == [hashlib.sha256(second).hexdigest()]
 
 
 def test_at_most_two_photos_decoded_at_once(monkeypatch):
     running, peak, lock = 0, 0, threading.Lock()
-    real = photos._process
+    real = processing._process
 
     def slow(raw, name, label):
         nonlocal running, peak
@@ -282,15 +283,15 @@ def test_at_most_two_photos_decoded_at_once(monkeypatch):
             with lock:
                 running -= 1
 
-    monkeypatch.setattr(photos, "_process", slow)
+    monkeypatch.setattr(processing, "_process", slow)
     uploads = [images.jpeg(size=(64, 48), color=(i, i, i)) for i in range(8)]
     threads = [threading.Thread(target=photos.process, args=(raw, f"{i}.jpg")) for i, raw in enumerate(uploads)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert peak == photos.PROCESS_SLOTS == 2
-    assert len(photos._CACHE) == 8
+    assert peak == processing.PROCESS_SLOTS == 2
+    assert len(processing._CACHE) == 8
 
 
 # --------------------------------------------------------------------------- peak memory of the worst accepted photo
@@ -346,9 +347,9 @@ def test_worst_accepted_photo_peaks_under_200mb(kind, tmp_path):
         w, h = img.size
         assert len(raw) <= photos.MAX_BYTES
         if img.format == "JPEG" and img.info.get("progressive"):
-            assert 0.99 * photos.MAX_COEFFICIENT_BYTES < photos._coefficient_bytes(img) <= photos.MAX_COEFFICIENT_BYTES
+            assert 0.99 * processing.MAX_COEFFICIENT_BYTES < processing._coefficient_bytes(img) <= processing.MAX_COEFFICIENT_BYTES
         else:
-            cap = {"JPEG": photos.MAX_JPEG_PIXELS, "PNG": photos.MAX_PNG_PIXELS, "WEBP": photos.MAX_WEBP_PIXELS}
+            cap = {"JPEG": processing.MAX_JPEG_PIXELS, "PNG": processing.MAX_PNG_PIXELS, "WEBP": processing.MAX_WEBP_PIXELS}
             assert 0.99 * cap[img.format] < w * h <= cap[img.format]
     path = tmp_path / "worst"
     path.write_bytes(raw)
