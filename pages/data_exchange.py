@@ -8,7 +8,7 @@ from gangwen_dash.config import local_now
 from gangwen_dash.exchange import exporter, importer, ledger, mapping, workbook
 from gangwen_dash.services.base import ServiceError
 from gangwen_dash.ui import exchange as ui
-from gangwen_dash.ui.loaders import clear_read_caches
+from gangwen_dash.ui import reads
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.units import load_unit_names
@@ -107,7 +107,7 @@ def check_then_import(check_id, check_label: str, prefix: str, run, *, disabled:
     if final.errors:  # the data changed between the check and now
         st.session_state["exchange.checked"] = (check_id, final)
         st.rerun()
-    clear_read_caches()
+    reads.clear()
     st.session_state.pop("exchange.checked", None)
     st.session_state["exchange.notice"] = final.summary()
     st.rerun()

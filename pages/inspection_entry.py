@@ -14,10 +14,10 @@ from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import default_due_date, record_inspection
 from gangwen_dash.services.permissions import can
 from gangwen_dash.services.sites import register_site
-from gangwen_dash.ui import chrome
+from gangwen_dash.ui import chrome, reads
 from gangwen_dash.ui import entry as ui
 from gangwen_dash.ui.geolocate import geolocate
-from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
+from gangwen_dash.ui.loaders import load_groups, load_streets
 from gangwen_dash.ui.maps import asset_base_url, map_tiles
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.units import load_unit_names
@@ -210,7 +210,7 @@ with st.expander("登记新工地", icon=":material/add_location_alt:", expanded
             st.error(md(exc))
         else:
             ss.pop("entry._site_errors", None)
-            clear_read_caches()
+            reads.clear()
             ss["entry._pending_site"] = new_id
             st.rerun()
 
@@ -390,7 +390,7 @@ if submitted:
     except PermissionDenied as exc:
         st.error(md(exc))
     else:
-        clear_read_caches()
+        reads.clear()
         ui.reset_entry(actor)
         n = len(result.finding_ids)
         text = (f"已保存督查记录 #{result.inspection_id}" + (f"，登记问题 {n} 个" if n else "，未发现问题")

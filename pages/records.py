@@ -6,9 +6,8 @@ from gangwen_dash.domain import ROLE_LABELS, ROLES
 from gangwen_dash.queries.audit import ENTITY_LABELS
 from gangwen_dash.services import records, users
 from gangwen_dash.services.base import ServiceError, StaleEdit, ValidationFailed
-from gangwen_dash.ui import editing
+from gangwen_dash.ui import editing, reads
 from gangwen_dash.ui import records as ui
-from gangwen_dash.ui.loaders import clear_read_caches
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md
@@ -104,7 +103,7 @@ with tab_records:
         except ServiceError as exc:
             st.error(md(exc))
         else:
-            clear_read_caches()
+            reads.clear()
             _reopen(message)
             st.rerun()
     if picked:
@@ -152,7 +151,7 @@ with tab_users:
             st.session_state.pop("records.user_errors", None)
             for key in ("records.u_username", "records.u_display", "records.u_password"):
                 st.session_state.pop(key, None)
-            clear_read_caches()
+            reads.clear()
             st.session_state["records.notice"] = f"已创建账号 {md(username)}，首次登录须修改密码"
             st.rerun()
 
@@ -200,7 +199,7 @@ with tab_users:
                 except ServiceError as exc:
                     st.error(md(exc))
                 else:
-                    clear_read_caches()
+                    reads.clear()
                     editing.close_editor(USER_EDITOR, "records.u_e_")
                     st.session_state["records.notice"] = f"已保存账号 {md(shown['username'])}"
                     st.rerun()
@@ -213,7 +212,7 @@ with tab_users:
                 except ServiceError as exc:
                     st.error(md(exc))
                 else:
-                    clear_read_caches()
+                    reads.clear()
                     editing.close_editor(USER_EDITOR, "records.u_e_")  # the reset made a new version
                     st.session_state["records.notice"] = f"已重置 {md(shown['username'])} 的密码，下次登录须修改"
                     st.rerun()

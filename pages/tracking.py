@@ -1,6 +1,6 @@
 """整改跟踪: my group's open problems (overdue first) and the actions 交办 / 整改回复 / 复查.
 
-Layout only: reads through gangwen_dash.ui.entry (cached), writes through services.findings.
+Layout only: reads through gangwen_dash.ui.tracking (cached), writes through services.findings.
 """
 
 from datetime import timedelta
@@ -11,10 +11,12 @@ from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings, local_today
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from gangwen_dash.ui import chrome, editing
-from gangwen_dash.ui import entry as ui
+from gangwen_dash.services.permissions import can
+from gangwen_dash.ui import chrome, editing, reads
+from gangwen_dash.ui import tracking as ui
 from gangwen_dash.ui import units as units_ui
-from gangwen_dash.ui.loaders import clear_read_caches, load_groups, load_streets
+from gangwen_dash.ui.evidence import show_photos
+from gangwen_dash.ui.loaders import load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.tables import fill_empty
 from gangwen_dash.ui.usertext import md, show
@@ -139,22 +141,6 @@ opened = editing.open_editor(EDITOR, fid, lambda: (detail.version, detail))
 base = opened.values
 
 
-def _show_photos(items: list[dict], kind: str) -> None:
-    shown = [p for p in items if p["kind"] == kind]
-    if not shown:
-        st.caption("（无）")
-        return
-    cols = st.columns(min(len(shown), 2))
-    for i, p in enumerate(shown):
-        path = photos.resolve(p["path"])
-        with cols[i % len(cols)]:
-            if path:
-                st.image(str(path), width="stretch")
-            flag = ":material/warning: " if p["check_result"] in photos.FLAGGED else (
-                ":material/verified: " if p["check_result"] == "现场核验" else "")
-            st.caption(f"{flag}{p['check_result']}")
-
-
 # --------------------------------------------------------------------------- detail
 with st.container(border=True):
     st.markdown(f"**#{detail.finding_id} {md(detail.site)} · {md(detail.label)}（{detail.severity}）**")
@@ -165,10 +151,10 @@ with st.container(border=True):
     b, a = st.columns(2)
     with b:
         st.markdown("整改前")
-        _show_photos(detail.photos, "整改前")
+        show_photos(detail.photos, "整改前")
     with a:
         st.markdown("整改后")
-        _show_photos(detail.photos, "整改后")
+        show_photos(detail.photos, "整改后")
 
 # --------------------------------------------------------------------------- actions
 errors = ss.get(f"{EDITOR}.errors", {})
@@ -191,7 +177,7 @@ def _run(action, command, done: str) -> None:
     except (PermissionDenied, NotFound) as exc:
         st.error(md(exc))
         return
-    clear_read_caches()
+    reads.clear()
     editing.close_editor(EDITOR)
     ss.pop(f"{EDITOR}.errors", None)
     # The same problem stays on screen in its new state; the next one only if the user asks for it.
@@ -237,7 +223,7 @@ elif base.status == domain.ST_RECTIFYING:
 elif base.status == domain.ST_AWAITING_RECHECK:
     st.subheader("复查")
     st.caption(f"整改回复：{md(base.reply_text) or '—'}")
-    if actor.role != "group_leader":
+    if not can(actor.role, "finding.recheck")[0]:
         st.info("复查销号由本组组长进行。")
     else:
         with st.form(f"track.recheck.{fid}"):

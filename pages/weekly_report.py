@@ -6,9 +6,9 @@ import streamlit as st
 
 from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
+from gangwen_dash.services.permissions import can
 from gangwen_dash.services.weekly_notes import MAX_LENGTH, save_weekly_note
-from gangwen_dash.ui import editing
-from gangwen_dash.ui.loaders import clear_read_caches
+from gangwen_dash.ui import editing, reads
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.usertext import md
 from gangwen_dash.ui.weekly import DOWNLOADS, FORMAT_NAMES, auto_save, load_latest_week, load_note, load_pack, week_file
@@ -70,7 +70,7 @@ if made and made[0] == week:
         auto_save(SAVE_KEY, fresh)  # the browser saves it at once; the button stays for a second copy
 st.caption("文件在点击时按上方所选的周生成（约需数秒），生成后自动下载。")
 
-if actor is not None and actor.role == "secretariat":
+if actor is not None and can(actor.role, "weekly_note.save")[0]:
     st.subheader("编辑下周安排")
     # The version the editor was opened at is kept (ui.editing): a save after another user's is refused.
     def _load_note():
@@ -96,7 +96,7 @@ if actor is not None and actor.role == "secretariat":
         except PermissionDenied as exc:
             st.error(md(exc))
         else:
-            clear_read_caches()
+            reads.clear()
             editing.close_editor(EDITOR, "weekly.plan.")
             st.session_state["weekly.saved"] = f"已保存 {week} 的下周安排（第 {version} 版）"
             st.rerun()

@@ -8,7 +8,7 @@ touch the actor's own row. No audit row (a draft is not a business record; the s
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,36 @@ from gangwen_dash.models import Draft
 from gangwen_dash.services.base import Actor, ValidationFailed, require
 
 MAX_PAYLOAD_CHARS = 200_000
+
+
+def encode_value(value):
+    """A widget value as JSON (dates and times tagged); TypeError for what a draft cannot hold (uploads)."""
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, time):
+        return {"__time__": value.isoformat()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float | bool) for v in value):
+        return list(value)
+    if isinstance(value, list) and all(isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+                                       for v in value):
+        return [dict(v) for v in value]
+    raise TypeError
+
+
+def decode_value(value):
+    """The widget value ``encode_value`` wrote."""
+    if isinstance(value, dict):
+        if "__date__" in value:
+            return date.fromisoformat(value["__date__"])
+        if "__time__" in value:
+            return time.fromisoformat(value["__time__"])
+        if "__datetime__" in value:
+            return datetime.fromisoformat(value["__datetime__"])
+    return value
 
 
 def save_draft(actor: Actor, form: str, payload: dict, *, now: datetime | None = None, engine=None) -> None:

@@ -88,3 +88,30 @@ def can(role: str, action: str, *, actor_group_id: int | None = None, record_gro
                                                                  or record_unit_id != actor_unit_id):
         return False, f"只能{label}交办给本单位的问题"
     return True, ""
+
+
+# The CPPCC's own roles; a 责任单位 (``unit``) account sees only the pages that list it.
+CPPCC_ROLES = ("chair", "inspector", "group_leader", "secretariat")
+
+# page (its url path) -> the roles that see it in the navigation and may open it
+PAGES: dict[str, tuple[str, ...]] = {
+    "dashboard": CPPCC_ROLES,
+    "rectification": CPPCC_ROLES,
+    "projects": ("chair", "secretariat", "group_leader"),
+    "activities": ("chair", "secretariat", "group_leader"),
+    "map": CPPCC_ROLES,
+    "entry": ("inspector", "group_leader", "secretariat"),
+    "tracking": ("inspector", "group_leader", "secretariat"),
+    "letters": ("group_leader", "secretariat"),
+    "unit": ("unit",),
+    "weekly": ("secretariat", "chair"),
+    "records": ("secretariat",),
+    "exchange": ("secretariat",),
+    "outbox": ("secretariat",),
+}
+
+
+def can_open(role: str | None, page: str) -> bool:
+    """May ``role`` open the page at url path ``page``? ``None``: no sign-in configured yet, every page."""
+    return role is None or role in PAGES.get(page, ())
+

@@ -3,29 +3,20 @@
 Every loader is keyed by the database URL (two databases in one process never share results), has a
 TTL and bounded entries, and returns aggregated rows only — plus the Vega-Lite specs of the page's
 Altair charts (``gangwen_dash.charts``), built once per cache entry: building and validating an
-Altair spec costs tens of milliseconds, far more than a warm rerun should. ``clear_read_caches()`` in
+Altair spec costs tens of milliseconds, far more than a warm rerun should. ``reads.clear()`` in
 loaders.py clears all of ``st.cache_data`` after a write, these included.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from gangwen_dash import charts
-from gangwen_dash.config import get_settings
-from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.domain import ACTIVITY_KINDS
 from gangwen_dash.domain.periods import Filters, Period
+from gangwen_dash.ui.reads import cached
 from gangwen_dash.ui.tables import fill_empty
-
-TTL = 300
-
-
-def _url() -> str:
-    return get_settings().database_url
 
 
 def _spec(chart) -> dict:
@@ -45,12 +36,12 @@ def _spec(chart) -> dict:
     return spec
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _cockpit(url: str, start: date, end: date, group_id: int | None, street_id: int | None):
+@cached(max_entries=32)
+def load_cockpit(session, period: Period, filters: Filters):
+    """(``queries.cockpit.CockpitData``, {chart name: Vega-Lite spec or None when there is nothing to draw})."""
     from gangwen_dash.queries.cockpit import cockpit
 
-    with read_session(get_engine(url)) as session:
-        data = cockpit(session, Period(start, end), Filters(group_id, street_id))
+    data = cockpit(session, period, filters)
     specs = {
         "trend": _spec(charts.weekly_trend(data.trend)),
         "category": None if data.by_category.empty else _spec(charts.findings_by_category(data.by_category)),
@@ -60,17 +51,11 @@ def _cockpit(url: str, start: date, end: date, group_id: int | None, street_id: 
     return data, specs
 
 
-def load_cockpit(period: Period, filters: Filters):
-    """(``queries.cockpit.CockpitData``, {chart name: Vega-Lite spec or None when there is nothing to draw})."""
-    return _cockpit(_url(), period.start, period.end, filters.group_id, filters.street_id)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _rectification(url: str, start: date, end: date, group_id: int | None, street_id: int | None) -> dict:
+@cached(max_entries=32)
+def load_rectification(session, period: Period, filters: Filters) -> dict:
     from gangwen_dash.queries import rectification as r
 
-    with read_session(get_engine(url)) as session:
-        out = r.page_data(session, Period(start, end), Filters(group_id, street_id))
+    out = r.page_data(session, period, filters)
     has_days = not out["units"]["avg_days_to_close"].isna().all()
     out["charts"] = {
         "funnel": _spec(charts.funnel(out["funnel"])),
@@ -80,30 +65,24 @@ def _rectification(url: str, start: date, end: date, group_id: int | None, stree
     return out
 
 
-def load_rectification(period: Period, filters: Filters) -> dict:
-    return _rectification(_url(), period.start, period.end, filters.group_id, filters.street_id)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
+@cached(max_entries=32)
+def load_projects(session, period: Period, street_id: int | None) -> dict:
     from gangwen_dash.queries import projects as p
 
-    period = Period(start, end)
-    with read_session(get_engine(url)) as session:
-        satisfaction, rate = p.proposals_satisfaction(session, period)
-        out = {
-            "status": p.project_status(session, period, street_id),
-            "by_street": p.projects_by_street(session, period, street_id),
-            "by_room": p.projects_by_room(session, period, street_id),
-            "stages": p.proposals_by_stage(session, period),
-            "results": p.proposals_by_result(session, period),
-            "satisfaction": satisfaction,
-            "satisfaction_rate": rate,
-            "key": p.key_proposals(session, period),
-            "excellent": p.excellent_proposals(session, period),
-            "overdue_replies": p.overdue_replies(session, period),
-            "late_replies": p.late_replies(session, period),
-        }
+    satisfaction, rate = p.proposals_satisfaction(session, period)
+    out = {
+        "status": p.project_status(session, period, street_id),
+        "by_street": p.projects_by_street(session, period, street_id),
+        "by_room": p.projects_by_room(session, period, street_id),
+        "stages": p.proposals_by_stage(session, period),
+        "results": p.proposals_by_result(session, period),
+        "satisfaction": satisfaction,
+        "satisfaction_rate": rate,
+        "key": p.key_proposals(session, period),
+        "excellent": p.excellent_proposals(session, period),
+        "overdue_replies": p.overdue_replies(session, period),
+        "late_replies": p.late_replies(session, period),
+    }
     out["charts"] = {
         "by_street": _spec(charts.projects_by(out["by_street"], "street", "街道", "各街道民生项目")),
         "status": _spec(charts.counts_bar(out["status"], "status", "projects", "状态", "项目数", "项目状态",
@@ -116,23 +95,17 @@ def _projects(url: str, start: date, end: date, street_id: int | None) -> dict:
     return out
 
 
-def load_projects(period: Period, street_id: int | None) -> dict:
-    return _projects(_url(), period.start, period.end, street_id)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _activities(url: str, start: date, end: date, group_id: int | None) -> dict:
+@cached(max_entries=32)
+def load_activities(session, period: Period, group_id: int | None) -> dict:
     from gangwen_dash.queries import activities as a
 
-    period = Period(start, end)
-    with read_session(get_engine(url)) as session:
-        members = a.member_participation(session, period, group_id)
-        out = {
-            "by_kind": a.by_kind(session, period),
-            "by_month": a.by_month(session, period),
-            "members": members,
-            "summary": a.participation_summary(members),
-        }
+    members = a.member_participation(session, period, group_id)
+    out = {
+        "by_kind": a.by_kind(session, period),
+        "by_month": a.by_month(session, period),
+        "members": members,
+        "summary": a.participation_summary(members),
+    }
     by_kind = out["by_kind"]
     out["charts"] = {
         "kinds": _spec(charts.counts_bar(by_kind, "kind", "activities", "活动类型", "活动次数", "按类型",
@@ -142,10 +115,6 @@ def _activities(url: str, start: date, end: date, group_id: int | None) -> dict:
         "months": _spec(charts.activities_by_month(out["by_month"], list(ACTIVITY_KINDS))),
     }
     return out
-
-
-def load_activities(period: Period, group_id: int | None) -> dict:
-    return _activities(_url(), period.start, period.end, group_id)
 
 
 # Chinese column headings for the tables the pages show.

@@ -1,4 +1,4 @@
-"""Glue for the 督查录入 and 整改跟踪 pages: cached reads, the server-side draft, the command builder.
+"""Glue for the 督查录入 page: cached reads, the server-side draft, staged photos, the command builder.
 
 Widget keys are ``entry.*``. The draft is every JSON-able ``entry.*`` value (dates and times tagged),
 saved through ``services.drafts`` from each widget's ``on_change`` callback and restored when the
@@ -9,25 +9,21 @@ which Streamlit drops the widget values). Uploaded photos are not part of the dr
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import uuid
 from datetime import date, datetime, time
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from gangwen_dash import domain, photos
-from gangwen_dash.config import get_settings
-from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.photos import staging
 from gangwen_dash.queries import entry as entry_queries
-from gangwen_dash.queries import open_findings as open_queries
-from gangwen_dash.queries import timeline
 from gangwen_dash.services.base import Actor, ServiceError
-from gangwen_dash.services.drafts import clear_draft, load_draft, save_draft
+from gangwen_dash.services.drafts import clear_draft, decode_value, encode_value, load_draft, save_draft
 from gangwen_dash.services.inspections import default_due_date, field_errors
+from gangwen_dash.services.permissions import can
+from gangwen_dash.ui.reads import cached
 
-TTL = 120
 PREFIX = "entry."
 DRAFT_FORM = "inspection_entry"
 TOKEN = "entry._token"
@@ -47,117 +43,38 @@ NOT_SAVED_PREFIXES = ("entry.new_", "entry._pending", "entry._site_errors", "ent
 STAGE_ERRORS = "entry._stage_errors"
 
 
-def _url() -> str:
-    return get_settings().database_url
-
-
 # --------------------------------------------------------------------------- cached reads
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _search_sites(url: str, text: str, street_id: int | None) -> pd.DataFrame:
-    with read_session(get_engine(url)) as s:
-        return entry_queries.search_sites(s, text, street_id)
+load_site_info_by_id = cached(max_entries=256)(entry_queries.site_info)
 
 
-def load_site_search(text: str, street_id: int | None) -> pd.DataFrame:
-    return _search_sites(_url(), text or "", street_id)
+@cached(max_entries=64)
+def load_site_search(session, text: str, street_id: int | None) -> pd.DataFrame:
+    return entry_queries.search_sites(session, text or "", street_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _nearest(url: str, lat: float, lon: float) -> pd.DataFrame:
-    with read_session(get_engine(url)) as s:
-        return entry_queries.nearest_sites(s, lat, lon)
+@cached(max_entries=64)
+def _nearest(session, lat: float, lon: float) -> pd.DataFrame:
+    return entry_queries.nearest_sites(session, lat, lon)
 
 
 def load_nearest_sites(lat: float, lon: float) -> pd.DataFrame:
-    return _nearest(_url(), round(lat, 5), round(lon, 5))
-
-
-@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def _site_info(url: str, site_id: int) -> dict | None:
-    with read_session(get_engine(url)) as s:
-        return entry_queries.site_info(s, site_id)
+    return _nearest(round(lat, 5), round(lon, 5))  # a few metres: the same answer, one cache entry
 
 
 def load_site_info(site_id: int | None) -> dict | None:
-    return _site_info(_url(), int(site_id)) if site_id is not None else None
+    return load_site_info_by_id(int(site_id)) if site_id is not None else None
 
 
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _roster(url: str, group_id: int) -> tuple[pd.DataFrame, list[int], str | None]:
-    with read_session(get_engine(url)) as s:
-        return (entry_queries.roster(s, group_id), entry_queries.last_used_members(s, group_id),
-                entry_queries.group_name(s, group_id))
-
-
-def load_roster(group_id: int) -> tuple[pd.DataFrame, list[int], str | None]:
+@cached(max_entries=16)
+def load_roster(session, group_id: int) -> tuple[pd.DataFrame, list[int], str | None]:
     """(active members, member ids as last used, group name)."""
-    return _roster(_url(), int(group_id))
-
-
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _open_findings(url: str, as_of: date, group_id, street_id, statuses, severities) -> pd.DataFrame:
-    with read_session(get_engine(url)) as s:
-        return open_queries.open_findings(s, as_of, group_id=group_id, street_id=street_id,
-                                          statuses=statuses or None, severities=severities or None)
-
-
-def load_open_findings(as_of: date, group_id: int | None, street_id: int | None, statuses: tuple[str, ...],
-                       severities: tuple[str, ...]) -> pd.DataFrame:
-    return _open_findings(_url(), as_of, group_id, street_id, tuple(statuses), tuple(severities))
-
-
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _finding_detail(url: str, finding_id: int):
-    with read_session(get_engine(url)) as s:
-        return open_queries.finding_detail(s, finding_id)
-
-
-def load_finding_detail(finding_id: int):
-    return _finding_detail(_url(), int(finding_id))
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _site_history(url: str, site_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with read_session(get_engine(url)) as s:
-        return timeline.site_timeline(s, site_id), open_queries.site_photos(s, site_id)
-
-
-def load_site_history(site_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(site timeline, the site's photos)."""
-    return _site_history(_url(), int(site_id))
+    return (entry_queries.roster(session, group_id), entry_queries.last_used_members(session, group_id),
+            entry_queries.group_name(session, group_id))
 
 
 # --------------------------------------------------------------------------- draft
-
-
-def _encode(value):
-    if isinstance(value, datetime):
-        return {"__datetime__": value.isoformat()}
-    if isinstance(value, date):
-        return {"__date__": value.isoformat()}
-    if isinstance(value, time):
-        return {"__time__": value.isoformat()}
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float | bool) for v in value):
-        return list(value)
-    if isinstance(value, list) and all(isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
-                                       for v in value):
-        return [dict(v) for v in value]
-    raise TypeError
-
-
-def _decode(value):
-    if isinstance(value, dict):
-        if "__date__" in value:
-            return date.fromisoformat(value["__date__"])
-        if "__time__" in value:
-            return time.fromisoformat(value["__time__"])
-        if "__datetime__" in value:
-            return datetime.fromisoformat(value["__datetime__"])
-    return value
 
 
 def draft_payload() -> dict:
@@ -167,7 +84,7 @@ def draft_payload() -> dict:
                 or key.startswith(NOT_SAVED_PREFIXES)):
             continue
         try:
-            out[key] = _encode(value)
+            out[key] = encode_value(value)
         except TypeError:
             continue
     return out
@@ -183,12 +100,12 @@ def restore_entry_draft(actor: Actor) -> bool:
     """Put the saved draft back into the session when the page's widgets are gone. True if restored."""
     if SENTINEL in st.session_state:
         return False
-    payload = load_draft(actor, DRAFT_FORM) if actor.role != "chair" else None
+    payload = load_draft(actor, DRAFT_FORM) if can(actor.role, "draft.save")[0] else None
     if not payload:
         return False
     for key, value in payload.items():
         if key.startswith(PREFIX) and not key.endswith(UNSAVEABLE_SUFFIXES) and not key.startswith(NOT_SAVED_PREFIXES):
-            st.session_state[key] = _decode(value)
+            st.session_state[key] = decode_value(value)
     st.session_state["entry._restored_at"] = datetime.now()
     return True
 
@@ -198,7 +115,7 @@ def reset_entry(actor: Actor) -> None:
     with contextlib.suppress(ServiceError):
         clear_draft(actor, DRAFT_FORM)
     for key in [k for k in st.session_state if k.startswith("entry.f.") and k.endswith(".staged")]:
-        _delete_staged(st.session_state[key])
+        staging.delete(st.session_state[key])
     for key in [k for k in st.session_state if k.startswith(PREFIX) and k not in (NOTICE,)]:
         del st.session_state[key]
 
@@ -283,7 +200,7 @@ def hidden_kept_items() -> list[str]:
 def remove_finding(actor: Actor, slot: str) -> None:
     """移除此问题: drop the finding's values and photos; a checklist item goes back to "not chosen"."""
     ss = st.session_state
-    _delete_staged(ss.get(f"entry.f.{slot}.staged", []))
+    staging.delete(ss.get(f"entry.f.{slot}.staged", []))
     for key in [k for k in ss if k.startswith((f"entry.f.{slot}.", f"{KEEP}{slot}."))]:
         del ss[key]
     if slot in domain.CHECKLIST_ITEMS:
@@ -308,11 +225,6 @@ def camera_key(slot: str) -> str:
     return f"entry.cam.{slot}.{st.session_state.get(f'entry.f.{slot}.upn', 0)}"
 
 
-def _stage_dir(actor: Actor) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in actor.username) or "user"
-    return photos.photo_root() / "drafts" / safe
-
-
 def stage_photos(actor: Actor, slot: str) -> None:
     """on_change of a finding's uploader / camera: validate, keep on the server, list in the draft."""
     ss = st.session_state
@@ -322,22 +234,14 @@ def stage_photos(actor: Actor, slot: str) -> None:
         files.append(shot)
     staged = list(ss.get(f"entry.f.{slot}.staged", []))
     problems = []
-    folder = _stage_dir(actor)
     for f in files:
         data = f.getvalue()
+        if any(item["sha"] == staging.upload_digest(data) for item in staged):
+            continue
         try:
-            processed = photos.process(data, f.name or "照片.jpg")
+            staged.append(staging.stage(actor.username, data, f.name or "照片.jpg"))
         except photos.PhotoRejected as exc:
             problems.append(str(exc))
-            continue
-        digest = hashlib.sha256(data).hexdigest()[:24]
-        if any(item["sha"] == digest for item in staged):
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{digest}.raw").write_bytes(data)
-        (folder / f"{digest}.thumb.jpg").write_bytes(processed.thumb)
-        rel = (folder / digest).relative_to(photos.photo_root()).as_posix()
-        staged.append({"name": f.name or "照片.jpg", "sha": digest, "file": f"{rel}.raw", "thumb": f"{rel}.thumb.jpg"})
     ss[f"entry.f.{slot}.staged"] = staged
     errors = dict(ss.get(STAGE_ERRORS, {}))
     if problems:
@@ -366,33 +270,18 @@ def unstage_photo(actor: Actor, slot: str, sha: str) -> None:
     for item in ss.get(f"entry.f.{slot}.staged", []):
         (drop if item["sha"] == sha else keep).append(item)
     ss[f"entry.f.{slot}.staged"] = keep
-    _delete_staged(drop)
+    staging.delete(drop)
     _forget_photo_error(slot)
     save_entry_draft(actor)
 
 
 def staged_photos(slot: str) -> list[dict]:
     """Staged photos still on disk, with the absolute thumbnail path for display."""
-    out = []
-    root = photos.photo_root()
-    for item in st.session_state.get(f"entry.f.{slot}.staged", []):
-        if (root / item["file"]).is_file():
-            out.append({**item, "thumb_path": str(root / item["thumb"])})
-    return out
-
-
-def _delete_staged(items: list[dict]) -> None:
-    root = photos.photo_root()
-    for item in items:
-        for rel in (item.get("file"), item.get("thumb")):
-            if rel and not rel.startswith(".."):
-                (root / rel).unlink(missing_ok=True)
+    return staging.present(st.session_state.get(f"entry.f.{slot}.staged", []))
 
 
 def _uploads(slot: str, with_bytes: bool) -> list[dict]:
-    root = photos.photo_root()
-    return [{"name": item["name"], "data": (root / item["file"]).read_bytes() if with_bytes else b"-"}
-            for item in staged_photos(slot)]
+    return [{"name": item["name"], "data": staging.read(item) if with_bytes else b"-"} for item in staged_photos(slot)]
 
 
 def build_command(group_id: int, *, photo_bytes: bool = True) -> tuple[dict, list[str]]:

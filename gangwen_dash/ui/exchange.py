@@ -194,7 +194,7 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
     from gangwen_dash.pickmap import build_pick_map, click_to_wgs
     from gangwen_dash.services import records
     from gangwen_dash.services.base import ServiceError
-    from gangwen_dash.ui.loaders import clear_read_caches
+    from gangwen_dash.ui import reads
     from gangwen_dash.ui.maps import asset_base_url, map_tiles
 
     names = dict(zip(unverified["id"], unverified["name"], strict=True))
@@ -223,7 +223,7 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
         except ServiceError as exc:
             st.error(md(exc))
             return
-        clear_read_caches()
+        reads.clear()
         st.session_state.pop(point_key, None)
         st.session_state["exchange.notice"] = f"已保存工地“{names[site_id]}”的位置，不再标记位置待核"
         st.rerun()

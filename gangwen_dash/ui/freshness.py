@@ -35,6 +35,12 @@ def follow_database() -> None:
         st.cache_data.clear()
 
 
+def version(url: str) -> int | None:
+    """The data version this process last saw for ``url`` (part of every cached read's key)."""
+    with _LOCK:
+        return _SEEN.get(url)
+
+
 def demo_badge() -> None:
     """A small 演示数据 badge on every page while the demo data is in the database."""
     if st.session_state.get(DEMO_KEY):

@@ -2,7 +2,7 @@
 
 Every cached function is keyed by the database URL (like ``loaders.py``) and the filters; the built map
 is cached with ``st.cache_data`` (each caller gets its own unpickled copy, so concurrent sessions never
-render the same folium object). ``loaders.clear_read_caches()`` after a write clears these too.
+render the same folium object). ``loaders.reads.clear()`` after a write clears these too.
 """
 
 from __future__ import annotations

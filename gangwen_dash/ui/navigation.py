@@ -1,6 +1,7 @@
-"""The page list, by role. app.py builds ``st.navigation`` from ``pages_for(role)``.
+"""The page list. app.py builds ``st.navigation`` from ``pages_for(role)``.
 
-Each entry: (file under pages/, title, url_path, icon, roles that see it). ``None`` as a role means
+Each entry: (file under pages/, title, url_path, icon, section). Who sees a page is
+``permissions.PAGES`` (one source of roles for pages and services). ``None`` as a role means
 "no sign-in configured yet": every page is shown.
 """
 
@@ -9,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# The CPPCC's own roles; a 责任单位 (``unit``) account sees only the pages that list it.
-ALL_ROLES = ("chair", "inspector", "group_leader", "secretariat")
+from gangwen_dash.services import permissions
 
 
 @dataclass(frozen=True)
@@ -19,38 +19,33 @@ class PageSpec:
     title: str
     url_path: str
     icon: str
-    roles: tuple[str, ...] = ALL_ROLES
     section: str = "看板"
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return permissions.PAGES[self.url_path]
 
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/dashboard.py", "驾驶舱", "dashboard", ":material/dashboard:"),
     PageSpec("pages/rectification.py", "督查整改", "rectification", ":material/fact_check:"),
-    PageSpec("pages/projects.py", "项目进展", "projects", ":material/handshake:",
-             roles=("chair", "secretariat", "group_leader")),
-    PageSpec("pages/activities.py", "履职活动", "activities", ":material/groups:",
-             roles=("chair", "secretariat", "group_leader")),
+    PageSpec("pages/projects.py", "项目进展", "projects", ":material/handshake:"),
+    PageSpec("pages/activities.py", "履职活动", "activities", ":material/groups:"),
     PageSpec("pages/map.py", "督查地图", "map", ":material/map:"),
-    PageSpec("pages/inspection_entry.py", "督查录入", "entry", ":material/edit_note:",
-             roles=("inspector", "group_leader", "secretariat"), section="督查"),
-    PageSpec("pages/tracking.py", "整改跟踪", "tracking", ":material/assignment_turned_in:",
-             roles=("inspector", "group_leader", "secretariat"), section="督查"),
-    PageSpec("pages/letters.py", "交办单", "letters", ":material/description:",
-             roles=("group_leader", "secretariat"), section="督查"),
-    PageSpec("pages/unit_inbox.py", "本单位整改", "unit", ":material/inbox:", roles=("unit",), section="整改"),
-    PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:",
-             roles=("secretariat", "chair"), section="机关"),
-    PageSpec("pages/records.py", "记录管理", "records", ":material/folder_managed:",
-             roles=("secretariat",), section="机关"),
-    PageSpec("pages/data_exchange.py", "Excel导入导出", "exchange", ":material/table_view:",
-             roles=("secretariat",), section="机关"),
-    PageSpec("pages/outbox.py", "提醒发件箱", "outbox", ":material/outgoing_mail:", roles=("secretariat",),
+    PageSpec("pages/inspection_entry.py", "督查录入", "entry", ":material/edit_note:", section="督查"),
+    PageSpec("pages/tracking.py", "整改跟踪", "tracking", ":material/assignment_turned_in:", section="督查"),
+    PageSpec("pages/letters.py", "交办单", "letters", ":material/description:", section="督查"),
+    PageSpec("pages/unit_inbox.py", "本单位整改", "unit", ":material/inbox:", section="整改"),
+    PageSpec("pages/weekly_report.py", "周报（会议模式）", "weekly", ":material/slideshow:", section="机关"),
+    PageSpec("pages/records.py", "记录管理", "records", ":material/folder_managed:", section="机关"),
+    PageSpec("pages/data_exchange.py", "Excel导入导出", "exchange", ":material/table_view:", section="机关"),
+    PageSpec("pages/outbox.py", "提醒发件箱", "outbox", ":material/outgoing_mail:",
              section="机关"),
 ]
 
 
 def pages_for(role: str | None) -> list[PageSpec]:
-    return [p for p in PAGES if role is None or role in p.roles]
+    return [p for p in PAGES if permissions.can_open(role, p.url_path)]
 
 
 def roles_for_file(page_file: str) -> tuple[str, ...] | None:

@@ -4,50 +4,33 @@ take its ``unit_id``: nothing of another unit can come back); writes through the
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from gangwen_dash import photos
 from gangwen_dash.config import local_today
-from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import timeline
 from gangwen_dash.queries import units as q
 from gangwen_dash.reports import letter as letter_pdf
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import Actor, NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from gangwen_dash.ui.loaders import TTL, _url, clear_read_caches
+from gangwen_dash.services.permissions import can
+from gangwen_dash.ui import reads
+from gangwen_dash.ui.evidence import show_photos
+from gangwen_dash.ui.reads import cached
 from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md, show
 
 
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _unit_names(url: str) -> tuple[str, ...]:
+@cached(max_entries=8)
+def load_unit_names(session) -> tuple[str, ...]:
+    """Active units, for the 责任单位 selectors (督查录入, 整改跟踪, 交办单)."""
     from gangwen_dash.services.units import active_names
 
-    with read_session(get_engine(url)) as s:
-        return active_names(s)
+    return active_names(session)
 
 
-def load_unit_names() -> tuple[str, ...]:
-    """Active units, for the 责任单位 selectors (督查录入, 整改跟踪, 交办单)."""
-    return _unit_names(_url())
-
-
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _units(url: str) -> pd.DataFrame:
-    with read_session(get_engine(url)) as s:
-        return q.units(s)
-
-
-def load_units() -> pd.DataFrame:
-    return _units(_url())
-
-
-def _read(fn, *args, **kwargs):
-    with read_session() as s:
-        return fn(s, *args, **kwargs)
+load_units = cached(max_entries=8)(q.units)
 
 
 def unit_names_by_id() -> dict[int, str]:
@@ -72,7 +55,7 @@ def run_action(action, actor: Actor, command, done: str, errors_key: str, on_don
     st.session_state.pop(errors_key, None)
     if on_done is not None:
         on_done(result)
-    clear_read_caches()
+    reads.clear()
     st.session_state["units._notice"] = done
     st.rerun()
 
@@ -89,27 +72,13 @@ def show_notice() -> None:
         st.success(notice)
 
 
-def show_photos(items: list[dict], kind: str) -> None:
-    shown = [p for p in items if p["kind"] == kind]
-    if not shown:
-        st.caption("（无）")
-        return
-    cols = st.columns(min(len(shown), 2))
-    for i, p in enumerate(shown):
-        path = photos.resolve(p["path"])
-        with cols[i % len(cols)]:
-            if path:
-                st.image(str(path), width="stretch")
-            st.caption(p["check_result"])
-
-
 def letter_download(letter_id: int, number: str, *, unit_id: int | None = None, key: str) -> None:
     """生成 PDF, then a download button (rendering takes Chromium a second or two: only on request)."""
     ss = st.session_state
     pdf_key = f"{key}.pdf"
     if ss.get(pdf_key, (None,))[0] != letter_id:
         if st.button(f"生成交办单 PDF：{number}", key=f"{key}.make", icon=":material/picture_as_pdf:"):
-            found = _read(q.letter, letter_id, unit_id=unit_id)
+            found = reads.read(q.letter, letter_id, unit_id=unit_id)
             if found is None:
                 st.error("未找到该交办单或无权查看。")
                 return
@@ -143,7 +112,7 @@ def unit_page(actor: Actor) -> None:
     st.title(f"本单位整改：{md(unit_name)}")
     show_notice()
     today = local_today()
-    rows = _read(q.inbox, actor.unit_id, today)
+    rows = reads.read(q.inbox, actor.unit_id, today)
     m1, m2, m3 = st.columns(3)
     m1.metric("待整改", f"{int((rows.status == '整改中').sum())} 个", border=True)
     m2.metric("其中逾期", f"{int(rows.overdue.sum())} 个", border=True)
@@ -162,7 +131,7 @@ def unit_page(actor: Actor) -> None:
     ids = [int(i) for i in rows.finding_id]
     if linked and str(linked).isdigit() and int(linked) not in ids:
         # A link (e.g. from a reminder) to a problem: shown only if it is this unit's, closed ones included.
-        if _read(q.finding, actor.unit_id, int(linked)) is None:
+        if reads.read(q.finding, actor.unit_id, int(linked)) is None:
             st.error(f"未找到问题 #{md(linked)}，或该问题未交办给本单位。")
         else:
             ids.append(int(linked))
@@ -172,7 +141,7 @@ def unit_page(actor: Actor) -> None:
     if ss.get("unit.finding") not in ids:
         ss["unit.finding"] = int(linked) if linked and str(linked).isdigit() and int(linked) in ids else ids[0]
     fid = st.selectbox("选择问题", ids, key="unit.finding", format_func=lambda i: _label(rows, i))
-    detail = _read(q.finding, actor.unit_id, fid)
+    detail = reads.read(q.finding, actor.unit_id, fid)
     if detail is None:
         st.error("未找到该问题，或该问题未交办给本单位。")
         return
@@ -219,7 +188,7 @@ def unit_page(actor: Actor) -> None:
     elif detail.status == "待复查":
         st.info("本单位已回复，等待督查组复查。")
     st.subheader(f"工地时间线：{md(detail.site)}（本单位的问题）")
-    show_timeline(_read(q.site_history, actor.unit_id, fid))
+    show_timeline(reads.read(q.site_history, actor.unit_id, fid))
     _unit_letters(actor)
 
 
@@ -234,7 +203,7 @@ def _label(rows: pd.DataFrame, fid: int) -> str:
 
 def _unit_letters(actor: Actor) -> None:
     st.subheader("本单位收到的交办单")
-    letters = _read(q.letters, unit_id=actor.unit_id)
+    letters = reads.read(q.letters, unit_id=actor.unit_id)
     if letters.empty:
         st.caption("暂无交办单。")
         return
@@ -250,8 +219,8 @@ def _unit_letters(actor: Actor) -> None:
 
 def finding_extras(actor: Actor, finding_id: int) -> None:
     """On 整改跟踪 under a problem: its 交办单 (reprint) and extension requests (the group leader decides)."""
-    letters = _read(q.letters_for_finding, finding_id)
-    requests = _read(q.extension_requests, finding_id=finding_id)
+    letters = reads.read(q.letters_for_finding, finding_id)
+    requests = reads.read(q.extension_requests, finding_id=finding_id)
     if not letters and requests.empty:
         return
     st.subheader("交办单与延期申请")
@@ -270,7 +239,7 @@ def extension_decisions(actor: Actor, requests: pd.DataFrame, *, key: str) -> No
             show(r.reason, small=True)
             if r.decision_note:
                 st.caption(f"审批意见：{md(r.decision_note)}")
-            if r.state != "待审批" or actor.role != "group_leader":
+            if r.state != "待审批" or not can(actor.role, "finding.decide_extension")[0]:
                 continue
             with st.form(f"{key}.{r.request_id}"):
                 verdict = st.segmented_control("审批结论", ("同意延期", "驳回"), key=f"{key}.v.{r.request_id}")
@@ -297,7 +266,7 @@ def letters_page(actor: Actor) -> None:
     show_notice()
     group_id = actor.group_id
     if group_id is not None:
-        pending = _read(q.extension_requests, group_id=group_id, pending_only=True)
+        pending = reads.read(q.extension_requests, group_id=group_id, pending_only=True)
         if not pending.empty:
             st.subheader(f"待审批的延期申请（{len(pending)}）")
             extension_decisions(actor, pending, key="letters.ext")
@@ -307,7 +276,7 @@ def letters_page(actor: Actor) -> None:
         st.warning("尚无责任单位，请先在 机关 → 记录管理 中添加。")
         return
     unit = st.selectbox("责任单位", names, key="letters.unit")
-    candidates = _read(q.letterable, group_id, unit)
+    candidates = reads.read(q.letterable, group_id, unit)
     errors = ss.get("letters.errors", {})
     field_error(errors, "__all__", "responsible_unit", "items")
     if candidates.empty:
@@ -337,7 +306,7 @@ def letters_page(actor: Actor) -> None:
                        f"已向{md(unit)}交办 {len(picked)} 个问题并生成交办单，可在下方“重印交办单”处生成 PDF。",
                        "letters.errors", on_done=lambda lid: ss.update({"letters.reprint": lid}))
     st.subheader("已出具的交办单" + ("（本组）" if group_id is not None else ""))
-    letters = _read(q.letters, group_id=group_id)
+    letters = reads.read(q.letters, group_id=group_id)
     if letters.empty:
         st.caption("暂无交办单。")
         return
@@ -359,7 +328,7 @@ def outbox_page() -> None:
     st.caption("每日提醒由服务器每天早上定时生成并发送（见部署说明中的“提醒”一节）；重复运行不会重复发送，"
                "发送失败的会按退避时间自动重试。")
     state = st.pills("状态", OUTBOX_STATES, key="outbox.state")
-    rows = _read(q.outbox, state=state)
+    rows = reads.read(q.outbox, state=state)
     cols = st.columns(3)
     for col, s in zip(cols, OUTBOX_STATES, strict=True):
         col.metric(s, f"{int((rows.state == s).sum())} 条", border=True)
@@ -382,17 +351,12 @@ def outbox_page() -> None:
 # --------------------------------------------------------------------------- 督查整改: per unit (chairs)
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _unit_stats(url: str, start: date, end: date, group_id, street_id) -> pd.DataFrame:
-    from gangwen_dash.domain.periods import Filters, Period
-
-    with read_session(get_engine(url)) as s:
-        return q.unit_stats(s, Period(start, end), Filters(group_id, street_id))
+load_unit_stats = cached(max_entries=32)(q.unit_stats)
 
 
 def unit_stats_section(period, filters) -> None:
     st.subheader("各责任单位整改情况")
-    df = _unit_stats(_url(), period.start, period.end, filters.group_id, filters.street_id)
+    df = load_unit_stats(period, filters)
     st.caption("对象：本时期交办的问题；按期 = 在首次整改期限内回复（延期不改变按期判定）；逾期截至期末。")
     if df.empty:
         st.info("本时期没有交办的问题。")

@@ -1,55 +1,25 @@
-"""Cached loaders for the weekly meeting page (会议模式), keyed by the database URL like loaders.py."""
+"""Reads and downloads for the weekly meeting page (会议模式)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import streamlit as st
 
 from gangwen_dash.config import get_settings
-from gangwen_dash.db import get_engine, read_session
+from gangwen_dash.db import get_engine
 from gangwen_dash.queries import weekly as weekly_queries
 from gangwen_dash.reports import render
 from gangwen_dash.reports.weekly import WeeklyPack, build_pack
+from gangwen_dash.ui.reads import cached
 
-TTL = 300
-
-
-def _url() -> str:
-    return get_settings().database_url
+load_latest_week = cached(max_entries=8)(weekly_queries.latest_week_with_data)  # Monday of the latest week with data
+load_note = cached(max_entries=32)(weekly_queries.weekly_note)
 
 
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _latest_week(url: str) -> date | None:
-    with read_session(get_engine(url)) as session:
-        return weekly_queries.latest_week_with_data(session)
-
-
-def load_latest_week() -> date | None:
-    """Monday of the latest ISO week with an inspection or finding."""
-    return _latest_week(_url())
-
-
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _pack_html(url: str, iso_week: str) -> tuple[WeeklyPack, str]:
-    with read_session(get_engine(url)) as session:
-        pack = build_pack(session, iso_week)
-    return pack, render.render_fragment(pack)
-
-
-def load_pack(iso_week: str) -> tuple[WeeklyPack, str]:
+@cached(max_entries=16)
+def load_pack(session, iso_week: str) -> tuple[WeeklyPack, str]:
     """(pack, HTML fragment) of ``iso_week``; the fragment is the same template as the PNG/PDF."""
-    return _pack_html(_url(), iso_week)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _note(url: str, iso_week: str) -> weekly_queries.NoteRow:
-    with read_session(get_engine(url)) as session:
-        return weekly_queries.weekly_note(session, iso_week)
-
-
-def load_note(iso_week: str) -> weekly_queries.NoteRow:
-    return _note(_url(), iso_week)
+    pack = build_pack(session, iso_week)
+    return pack, render.render_fragment(pack)
 
 
 DOWNLOADS = (
@@ -64,7 +34,7 @@ def week_file(iso_week: str, fmt: str) -> tuple[str, bytes]:
     """(file name, content) of one format of ``iso_week``'s pack, built now (not cached: 下周安排 may change)."""
     from gangwen_dash.reports.export import week_file_bytes
 
-    return week_file_bytes(iso_week, fmt, engine=get_engine(_url()))
+    return week_file_bytes(iso_week, fmt, engine=get_engine(get_settings().database_url))
 
 
 def auto_save(button_key: str, nonce: int) -> None:
