@@ -18,6 +18,9 @@ Only then are the photo directory and the database swapped in, each by rename; a
 during the swap leaves the old ones as they were. It refuses a database or photo directory that holds
 data unless ``--force``, and a SQLite database another process (the app) has open: stop the app first.
 The PostgreSQL client binaries are found on PATH or under /usr/lib/postgresql/*/bin (newest first).
+
+Length (~780 lines): one bundle format read by two commands; the restore is a single verify-then-swap
+sequence (stage, check, swap, roll back) that is safest read top to bottom in one place.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Exact figures: 68 members in 2 inspection groups · 32 inspections · 75 consult
 · 46 opinion items (23 with 领导批示) · activities 4/12/35/12/19 by kind.
 Everything else (sites, findings, their lifecycles) comes from a fixed random seed, so every load is
 identical. Rows are written through the ORM in one transaction.
+
+Length: it is mostly data (the 2019 figures, names, places), written out so it can be checked against
+the source document line by line.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ dates that are whole days (deadlines, meetings) are ``date``.
 Findings carry ``site_id``, ``group_id`` and ``found_at`` copied from their inspection: the
 cockpit aggregates millions of findings and must not join them to inspections for every figure.
 The service layer sets them in the same transaction as the inspection, so they cannot drift.
+
+Length: every table in one module on purpose — the schema is read (and compared by Alembic) as a whole,
+and the CHECK constraints sit next to the vocabulary they enforce.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import streamlit as st
 from gangwen_dash.config import get_settings
 from gangwen_dash.domain import cards
 from gangwen_dash.domain.labels import KPI_LABELS
+from gangwen_dash.ui import chrome
 from gangwen_dash.ui.analytics import load_cockpit, show_chart, show_table
 from gangwen_dash.ui.filters import filter_bar
 from gangwen_dash.ui.loaders import load_latest_data_date
@@ -27,20 +28,23 @@ st.caption(f"{fs.caption()} · 环比：{data.previous.start:%Y-%m-%d} 至 {data
            f" · 年累计：{data.ytd.start:%Y-%m-%d} 起")
 
 kpi_cards = cards.cards(data.kpis, data.kpis_previous, data.kpis_ytd, fs.period, get_settings().targets)
-for row in (kpi_cards[:4], kpi_cards[4:]):
-    for col, card in zip(st.columns(4), row, strict=False):
-        with col.container(border=True):
-            st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color, delta_description="环比",
-                      help=f"环比：与上一同长时期相比。{card.target_text}" if card.target_text else "环比：与上一同长时期相比。")
-            st.caption(card.ytd_text)
-            if card.status:
-                colour = cards.STATUS_COLORS[card.status]
-                st.caption(f":{colour}[● **{card.status_text}**]（{card.target_text}）")
+with chrome.two_up("kpi-cards"):
+    for row in (kpi_cards[:4], kpi_cards[4:]):
+        for col, card in zip(st.columns(4), row, strict=False):
+            with col.container(border=True):
+                st.metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,
+                          delta_description="环比", help=f"环比：与上一同长时期相比。{card.target_text}"
+                          if card.target_text else "环比：与上一同长时期相比。")
+                st.caption(card.ytd_text)
+                if card.status:
+                    colour = cards.STATUS_COLORS[card.status]
+                    st.caption(f":{colour}[● **{card.status_text}**]（{card.target_text}）")
 
 with st.expander("其他履职工作（本时期）", expanded=False):
     other = ("rooms", "projects", "projects_solved", "proposals", "proposals_key", "opinions")
-    for col, key in zip(st.columns(len(other)), other, strict=True):
-        col.metric(KPI_LABELS[key], cards.fmt(key, data.kpis[key]))
+    with chrome.two_up("other-work"):
+        for col, key in zip(st.columns(len(other)), other, strict=True):
+            col.metric(KPI_LABELS[key], cards.fmt(key, data.kpis[key]))
 
 show_chart(specs["trend"])
 

@@ -2,6 +2,9 @@
 
 Layout only: reads go through gangwen_dash.ui.entry (cached), the write through
 services.inspections.record_inspection. Every widget saves the server-side draft on change.
+
+Length: one form, laid out in the order an inspector fills it on site (① 工地, ② 督查信息, ③ 检查表与问题,
+提交); its state handling lives in ui/entry.py.
 """
 
 import streamlit as st
@@ -130,7 +133,8 @@ ss.setdefault("entry.street", 0)
 ss.setdefault("entry.notes", "")
 ss.setdefault("entry.site", None)
 if "entry.members" not in ss and roster is not None:
-    ss["entry.members"] = [m for m in (last_used or list(roster.member_id)) if m in set(roster.member_id)]
+    # plain ints (not numpy's): the draft keeps them, and a restored draft matches the options
+    ss["entry.members"] = [int(m) for m in (last_used or list(roster.member_id)) if m in set(roster.member_id)]
 for item in domain.CHECKLIST_ITEMS:
     ss.setdefault(f"entry.check.{item}", None)
 ui.token()
@@ -226,7 +230,7 @@ if actor.group_id is not None:
     st.caption(f"督查组：{md(group_name) or '—'}")
 err("group_id", errors)
 if roster is not None:
-    member_names = dict(zip(roster.member_id, roster.name, strict=True))
+    member_names = {int(i): name for i, name in zip(roster.member_id, roster.name, strict=True)}
     st.multiselect("参加委员（默认为本组上次名单）", list(member_names), format_func=member_names.get,
                    key="entry.members", placeholder="请选择委员", **kw)
     err("member_ids", errors)

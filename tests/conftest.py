@@ -7,15 +7,13 @@ themselves are exercised once per engine per session.
 
 from __future__ import annotations
 
-import itertools
 import os
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from gangwen_dash import config, db, demo, migrate
+from tests.support.databases import clone, fast_hash
 
 # Tests run on the district's clock (the default ``timezone``): a test's date.today()/datetime.now() then
 # agree with the services' local_today()/local_now() at any hour the suite runs; servers started by the
@@ -24,7 +22,6 @@ os.environ["TZ"] = "Asia/Shanghai"
 time.tzset()
 
 BACKENDS = ("sqlite", "postgresql")
-_counter = itertools.count()
 
 
 def pytest_addoption(parser):
@@ -67,29 +64,12 @@ def _templates(request, tmp_path_factory):
         migrate.upgrade(url)
         if kind == "demo":
             with db.write_session(db.get_engine(url)) as session:
-                demo.load(session, password_hasher=_fast_hash)
+                demo.load(session, password_hasher=fast_hash)
         db.get_engine(url).dispose()
         built[backend][kind] = url if backend == "postgresql" else str(path)
         return built[backend][kind]
 
     return get
-
-
-def _fast_hash(password: str) -> str:
-    from argon2 import PasswordHasher
-
-    # Low-cost parameters for test speed only; production uses argon2-cffi's defaults.
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(password)
-
-
-def _clone(backend: str, template: str, tmp_path: Path, request) -> str:
-    if backend == "sqlite":
-        target = tmp_path / f"test-{next(_counter)}.db"
-        shutil.copyfile(template, target)
-        return f"sqlite:///{target}"
-    cluster = request.getfixturevalue("pg_cluster")
-    name = f"t{os.getpid()}_{next(_counter)}"
-    return cluster.create_database(name, template=template.rsplit("/", 1)[1])
 
 
 @pytest.fixture
@@ -103,7 +83,7 @@ def photo_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def db_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
     """A fresh, migrated, empty database of the parametrized backend, set as the app's database."""
-    url = _clone(backend, _templates(backend, "empty"), tmp_path, request)
+    url = clone(backend, _templates(backend, "empty"), tmp_path, request)
     monkeypatch.setenv("GANGWEN_DATABASE_URL", url)
     config.reset_settings()
     yield url
@@ -114,7 +94,7 @@ def db_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
 @pytest.fixture
 def demo_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
     """A fresh database holding the 2019 demo data."""
-    url = _clone(backend, _templates(backend, "demo"), tmp_path, request)
+    url = clone(backend, _templates(backend, "demo"), tmp_path, request)
     monkeypatch.setenv("GANGWEN_DATABASE_URL", url)
     config.reset_settings()
     yield url

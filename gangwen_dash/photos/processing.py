@@ -69,7 +69,7 @@ class ProcessedPhoto:
 # Memory. An upload is at most MAX_BYTES, but a compressed image can hold far more pixels than bytes
 # (a 16 KB 1-bit PNG of 7745×7745 used to take 710 MB and 2 s), so every limit is checked from the
 # header before a pixel is decoded, and decoding is arranged so that processing the worst accepted
-# photo stays under 200 MB of peak RSS (tests/unit/test_photos.py measures it in a fresh process):
+# photo stays under 200 MB of peak RSS (tests/unit/photos/test_processing.py measures it in a fresh process):
 #
 # - JPEG, what phone cameras write: up to MAX_JPEG_PIXELS. A 50 MP sensor writes 8160×6120 or
 #   8192×6144; 108/200 MP phones save 12 MP binned pictures by default, and their full-size files

@@ -76,6 +76,25 @@ TOUCH_CSS = """
 """.replace("__PX__", str(TOUCH_PX))
 
 
+# Streamlit stacks columns one under another below 640 px: eight KPI cards become eight screens of scrolling
+# on a phone. Inside a container keyed ``two-up-…`` they wrap two to a row instead.
+TWO_UP_CSS = """
+@media (max-width: 640px) {
+  [class*="st-key-two-up"] [data-testid="stHorizontalBlock"] { flex-direction: row !important;
+    flex-wrap: wrap !important; gap: 0.5rem !important; }
+  [class*="st-key-two-up"] [data-testid="stColumn"] { flex: 1 1 calc(50% - 0.25rem) !important;
+    min-width: calc(50% - 0.25rem) !important; max-width: calc(50% - 0.25rem) !important; }
+  [class*="st-key-two-up"] [data-testid="stMetricValue"] { font-size: 1.6rem; }
+}
+"""
+
+
+def two_up(name: str):
+    """A container whose columns wrap two to a row on a phone (KPI cards) instead of one under another."""
+    st.html(f"<style>{TWO_UP_CSS}</style>")
+    return st.container(key=f"two-up-{name}")
+
+
 def localize() -> None:
     """Once per run in app.py: Chinese for Streamlit's own strings and the narrow-screen sidebar fold."""
     st.html(f"<style>{LOCALIZE_CSS}</style>")

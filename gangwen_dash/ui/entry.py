@@ -4,6 +4,9 @@ Widget keys are ``entry.*``. The draft is every JSON-able ``entry.*`` value (dat
 saved through ``services.drafts`` from each widget's ``on_change`` callback and restored when the
 page's widgets are missing from the session (a reload, a new connection, or a page switch, after
 which Streamlit drops the widget values). Uploaded photos are not part of the draft.
+
+Length: the entry form's session-state model (draft, kept problems, staged photos, errors by widget) is one
+state machine over ``entry.*`` keys; split, its invariants would be spread over several modules.
 """
 
 from __future__ import annotations

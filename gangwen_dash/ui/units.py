@@ -1,6 +1,10 @@
 """The units' side of the loop in the app (issue 15): loaders and sections shared by the 本单位整改,
 交办单, 提醒发件箱, 整改跟踪 and 督查整改 pages. Reads go through ``queries.units`` (a unit account's reads
-take its ``unit_id``: nothing of another unit can come back); writes through the services."""
+take its ``unit_id``: nothing of another unit can come back); writes through the services.
+
+Length: the sections of the three pages of the units' loop (本单位整改, 交办单, 提醒发件箱) and the blocks
+they share with 整改跟踪 and 督查整改; split by page they would import each other.
+"""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from gangwen_dash.passwords import hash_password
 from tests.support.apptest import app_test
 from tests.support.factory import Factory
 from tests.support.inspections import actor
-from tests.unit.test_ledger_import import ROWS, SHEET, seed_known, write_ledger
+from tests.support.ledgers import ROWS, SHEET, seed_known, write_ledger
 
 
 def _button(at, label: str):

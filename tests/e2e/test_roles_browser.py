@@ -4,7 +4,7 @@ passwords. (Module-scoped server on its own copy of the demo database.)"""
 from __future__ import annotations
 
 from tests.e2e.conftest import login, screenshot, wait_for_app
-from tests.unit.test_exchange import good_rows, to_bytes
+from tests.support.workbooks import good_rows, to_bytes
 
 MANAGEMENT = ("记录管理", "Excel导入导出")
 

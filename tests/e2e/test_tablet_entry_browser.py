@@ -254,8 +254,8 @@ def _awaiting_recheck(db_url: str) -> int:
     from gangwen_dash.models import Finding
     from gangwen_dash.services import findings as svc
     from gangwen_dash.services.inspections import record_inspection
+    from tests.support.findings import after_photo
     from tests.support.inspections import NOW, actor, command
-    from tests.unit.test_rectification_lifecycle import after_photo
 
     engine = make_engine(db_url)
     try:

@@ -16,7 +16,7 @@ from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.exchange import exporter, importer
 from gangwen_dash.models import Finding, Member, Proposal, Site
 from gangwen_dash.services.base import Actor
-from tests.unit.test_exchange import CHECKS, TODAY, good_rows, to_bytes
+from tests.support.workbooks import CHECKS, TODAY, good_rows, to_bytes
 
 ADMIN = Actor(user_id=None, username="tester", role="secretariat")
 SCRIPT = "<script>alert(1)</script>"
@@ -90,9 +90,9 @@ def test_hostile_text_is_stored_verbatim_and_exported_inert_then_reimported_verb
     assert proposals["2019-099"][1].value == "'" + FORMULA and proposals["2019-099"][2].value == "'" + AT
 
     # Back into an empty database: the same text, verbatim.
-    from tests.conftest import _clone
+    from tests.support.databases import clone
 
-    fresh_url = _clone(backend, _templates(backend, "empty"), tmp_path, request)
+    fresh_url = clone(backend, _templates(backend, "empty"), tmp_path, request)
     from gangwen_dash import db
 
     fresh = db.get_engine(fresh_url)

@@ -23,7 +23,7 @@ from gangwen_dash.queries.audit import history
 from gangwen_dash.services import auth, records
 from gangwen_dash.services.base import StaleEdit, ValidationFailed
 from tests.support.inspections import actor
-from tests.unit.test_exchange import good_rows, to_bytes
+from tests.support.workbooks import good_rows, to_bytes
 
 
 def test_create_user_reads_the_password_from_stdin_and_forces_a_change(db_url, monkeypatch, capsys):

@@ -16,14 +16,14 @@ from gangwen_dash.models import AuditLog, User, UserSession
 from gangwen_dash.services import auth, drafts, sessions, users
 from gangwen_dash.services.base import actor_for
 from gangwen_dash.web import _safe_next
-from tests.conftest import _fast_hash
+from tests.support.databases import fast_hash
 
 T0 = datetime(2019, 11, 14, 9, 0)
 
 
 def _add_user(engine, username, role="secretariat", password="correct-horse", group_id=None):
     with write_session(engine) as s:
-        user = User(username=username, display_name=username, password_hash=_fast_hash(password), role=role,
+        user = User(username=username, display_name=username, password_hash=fast_hash(password), role=role,
                     group_id=group_id, must_change_password=False)
         s.add(user)
         s.flush()

@@ -1,6 +1,6 @@
 """整改闭环: 交办 → 回复 → 复查未通过 → 回复 → 复查通过 → 已销号, overdue derived at every step."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from gangwen_dash.queries.open_findings import finding_detail, is_overdue, open_
 from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.inspections import record_inspection
-from tests.support import images
+from tests.support.findings import after_photo
 from tests.support.inspections import NOW, actor, command
 
 
@@ -32,13 +32,6 @@ def _state(engine, fid):
     with read_session(engine) as s:
         f = s.get(Finding, fid)
         return f.status, f.version, f.due_date, f.recheck_failures, f.closed_at
-
-
-def after_photo(engine, fid, when):
-    with read_session(engine) as s:
-        f = s.get(Finding, fid)
-        lat, lon = f.site.lat, f.site.lon
-    return [{"name": "after.jpg", "data": images.jpeg(lat + 0.0003, lon, when - timedelta(hours=1), color=(90, 160, 90))}]
 
 
 def test_full_lifecycle_with_overdue_at_each_step(demo_engine, photo_dir):

@@ -22,7 +22,7 @@ from tests.support import images
 
 SITE = (32.0620, 120.8240)
 AT = datetime(2019, 11, 12, 10, 0)
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)

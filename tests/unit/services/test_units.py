@@ -16,8 +16,8 @@ from gangwen_dash.queries import units as q
 from gangwen_dash.services import findings, letters, records, users
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from tests.support import images
+from tests.support.findings import finding_in, group_a
 from tests.support.inspections import NOW, actor
-from tests.unit.test_permission_matrix import _finding, _group_a
 
 
 def _set(engine, fid, **values):
@@ -70,10 +70,10 @@ def test_migration_maps_free_text_units_to_records(db_url):
 
 def test_unit_account_sees_and_acts_only_on_its_own_handed_over_problems(demo_engine, photo_dir):
     zjj = actor(demo_engine, "zjj")
-    mine = _finding(demo_engine, "整改中")  # handed to 住建局
-    other = _finding(demo_engine, "整改中")
+    mine = finding_in(demo_engine, "整改中")  # handed to 住建局
+    other = finding_in(demo_engine, "整改中")
     _set(demo_engine, other, responsible_unit="生态环境局")
-    not_yet = _finding(demo_engine, "待交办")  # names 住建局 but not handed over yet
+    not_yet = finding_in(demo_engine, "待交办")  # names 住建局 but not handed over yet
     today = NOW.date()
     with read_session(demo_engine) as s:
         inbox = q.inbox(s, zjj.unit_id, today)
@@ -122,7 +122,7 @@ def test_unit_account_sees_and_acts_only_on_its_own_handed_over_problems(demo_en
 
 def test_extension_request_granted_moves_the_deadline_but_not_the_first(demo_engine, photo_dir):
     zjj, leader1, leader2 = (actor(demo_engine, u) for u in ("zjj", "leader1", "leader2"))
-    fid = _finding(demo_engine, "整改中")
+    fid = finding_in(demo_engine, "整改中")
     _, _, due, first, _ = _state(demo_engine, fid)
     with pytest.raises(ValidationFailed) as exc:
         findings.request_extension(zjj, {"finding_id": fid, "reason": "雨", "requested_due": due - timedelta(days=1)},
@@ -178,7 +178,7 @@ def test_extension_request_granted_moves_the_deadline_but_not_the_first(demo_eng
 def test_unit_stats_counts_and_median_per_unit(demo_engine):
     """Three 城管局 problems handed over the same day, replied after 1, 2 and 6 days: median 2."""
     base = datetime(2019, 11, 4, 9)
-    fids = [_finding(demo_engine, "整改中") for _ in range(4)]
+    fids = [finding_in(demo_engine, "整改中") for _ in range(4)]
     for fid in fids:
         _set(demo_engine, fid, responsible_unit="城管局", handed_over_at=base, first_due_date=date(2019, 11, 6),
              due_date=date(2019, 11, 6))
@@ -205,7 +205,7 @@ def test_letter_numbers_are_sequential_unique_and_kept_with_the_hand_over(demo_e
     admin, leader1, inspector = (actor(demo_engine, u) for u in ("admin", "leader1", "inspector1"))
     with read_session(demo_engine) as s:
         before = s.execute(select(func.max(Letter.seq)).where(Letter.year == 2019)).scalar() or 0
-    a, b, c = (_finding(demo_engine, "待交办") for _ in range(3))
+    a, b, c = (finding_in(demo_engine, "待交办") for _ in range(3))
     due = date(2019, 11, 20)
     with pytest.raises(PermissionDenied):
         letters.issue_letter(inspector, {"responsible_unit": "住建局", "items": [
@@ -242,7 +242,7 @@ def test_letter_numbers_are_sequential_unique_and_kept_with_the_hand_over(demo_e
         letters.issue_letter(admin, {"responsible_unit": "生态环境局", "items": [
             {"finding_id": b, "expected_version": 2}]}, now=NOW, engine=demo_engine)
     # An on-site hand-over without a letter can get one; its deadline stays.
-    d = _finding(demo_engine, "整改中")
+    d = finding_in(demo_engine, "整改中")
     third = letters.issue_letter(admin, {"responsible_unit": "住建局", "items": [{"finding_id": d, "expected_version": 1}]},
                                  now=NOW, engine=demo_engine)
     with read_session(demo_engine) as s:
@@ -252,7 +252,7 @@ def test_letter_numbers_are_sequential_unique_and_kept_with_the_hand_over(demo_e
 def test_letter_cli_prints_the_pdf_with_number_and_problems(demo_url, photo_dir, tmp_path):
     engine = get_engine(demo_url)
     admin = actor(engine, "admin")
-    a, b = (_finding(engine, "待交办") for _ in range(2))
+    a, b = (finding_in(engine, "待交办") for _ in range(2))
     _set(engine, a, description="东侧围挡倒塌未修复")
     _set(engine, b, description="出口冲洗设备损坏")
     lid = letters.issue_letter(admin, {"responsible_unit": "住建局", "items": [
@@ -284,7 +284,7 @@ def test_units_are_managed_as_records_and_renames_keep_their_problems(demo_engin
         records.create(admin, "unit", {"name": "坏邮箱局", "notify_email": "not-an-address"}, engine=demo_engine)
     with pytest.raises(ValidationFailed, match="https"):
         records.create(admin, "unit", {"name": "坏地址局", "webhook_url": "ftp://x"}, engine=demo_engine)
-    fid = _finding(demo_engine, "整改中")
+    fid = finding_in(demo_engine, "整改中")
     _set(demo_engine, fid, responsible_unit="区水利局")
     records.update(admin, "unit", uid, {"name": "区水务局", "kind": "政府部门", "is_active": True}, 1,
                    engine=demo_engine)
@@ -302,13 +302,13 @@ def test_units_are_managed_as_records_and_renames_keep_their_problems(demo_engin
     records.update(admin, "unit", uid, {"name": "区水务局", "kind": "政府部门", "is_active": False}, 2,
                    engine=demo_engine)
     with pytest.raises(ValidationFailed, match="停用"):
-        findings.hand_over(admin, {"finding_id": _finding(demo_engine, "待交办"), "expected_version": 1,
+        findings.hand_over(admin, {"finding_id": finding_in(demo_engine, "待交办"), "expected_version": 1,
                                    "responsible_unit": "区水务局", "due_date": date(2019, 11, 20)},
                            now=NOW, engine=demo_engine)
 
 
 def test_group_a_helper_is_group_of_demo_leader1(demo_engine):
-    assert actor(demo_engine, "leader1").group_id == _group_a(demo_engine)
+    assert actor(demo_engine, "leader1").group_id == group_a(demo_engine)
 
 
 def test_letters_issued_at_the_same_time_get_distinct_numbers(demo_engine, photo_dir):
@@ -316,7 +316,7 @@ def test_letters_issued_at_the_same_time_get_distinct_numbers(demo_engine, photo
     import threading
 
     admin = actor(demo_engine, "admin")
-    fids = [_finding(demo_engine, "待交办") for _ in range(4)]
+    fids = [finding_in(demo_engine, "待交办") for _ in range(4)]
     with read_session(demo_engine) as s:
         before = s.execute(select(func.max(Letter.seq)).where(Letter.year == 2019)).scalar() or 0
     barrier, errors, made = threading.Barrier(4), [], []

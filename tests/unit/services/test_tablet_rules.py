@@ -15,8 +15,8 @@ from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import ValidationFailed
 from gangwen_dash.services.inspections import record_inspection
 from tests.support import images
+from tests.support.findings import after_photo
 from tests.support.inspections import AT, NOW, actor, command
-from tests.unit.test_rectification_lifecycle import after_photo
 
 
 def test_contradicting_photo_sets_the_confirmation_flag_other_errors_do_not(demo_engine, photo_dir):

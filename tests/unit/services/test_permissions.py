@@ -30,7 +30,6 @@ from gangwen_dash.models import (
     ExtensionRequest,
     Finding,
     Inspection,
-    InspectionGroup,
     Member,
     Street,
     User,
@@ -40,6 +39,7 @@ from gangwen_dash.services.base import PermissionDenied
 from gangwen_dash.services.inspections import record_inspection
 from gangwen_dash.services.permissions import MATRIX
 from tests.support import images
+from tests.support.findings import finding_in, group_a
 from tests.support.inspections import NOW, actor, command
 
 ROLE_USERS = {"chair": "chair", "inspector": "inspector1", "group_leader": "leader1", "secretariat": "admin",
@@ -48,27 +48,6 @@ ROLE_USERS = {"chair": "chair", "inspector": "inspector1", "group_leader": "lead
 
 def _uid() -> str:
     return uuid.uuid4().hex[:8]
-
-
-def _group_a(engine) -> int:
-    with read_session(engine) as s:
-        return s.execute(select(InspectionGroup.id).where(InspectionGroup.name == "第一督查组")).scalar_one()
-
-
-def _finding(engine, status: str) -> int:
-    """A fresh problem of group A in ``status`` (待交办 / 整改中 / 待复查)."""
-    gid = _group_a(engine)
-    with write_session(engine) as s:
-        insp = s.execute(select(Inspection).where(Inspection.group_id == gid, Inspection.inspected_at < NOW)
-                         .order_by(Inspection.id)).scalars().first()
-        f = Finding(inspection_id=insp.id, site_id=insp.site_id, group_id=gid, found_at=insp.inspected_at,
-                    category="其他", severity="一般", description=f"权限测试{_uid()}", responsible_unit="住建局",
-                    due_date=NOW.date() + timedelta(days=3), first_due_date=NOW.date() + timedelta(days=3),
-                    status=status, handed_over_at=None if status == "待交办" else insp.inspected_at,
-                    replied_at=insp.inspected_at + timedelta(hours=1) if status == "待复查" else None, version=1)
-        s.add(f)
-        s.flush()
-        return f.id
 
 
 def _site_photo(engine, fid):
@@ -90,7 +69,7 @@ def _record_data(entity: str, engine) -> dict:
     street = _street(engine)
     return {
         "group": {"name": f"督查组{n}", "sort_order": 9},
-        "member": {"name": f"委员{n}", "sector": "经济界", "group_id": _group_a(engine)},
+        "member": {"name": f"委员{n}", "sector": "经济界", "group_id": group_a(engine)},
         "site": {"name": f"工地{n}", "street_id": street, "lat": 32.06, "lon": 120.82},
         "room": {"name": f"议事室{n}", "street_id": street, "kind": "企业", "lat": 32.06, "lon": 120.82,
                  "established_on": date(2019, 5, 1)},
@@ -130,20 +109,20 @@ def _user_id(engine, username="inspector2") -> int:
 # (action, service name, call(actor, engine)) — one real, valid call per write service.
 SERVICES = [
     ("inspection.record", "inspections.record_inspection",
-     lambda a, e: record_inspection(a, command(e, _group_a(e))[0], now=NOW, engine=e)),
+     lambda a, e: record_inspection(a, command(e, group_a(e))[0], now=NOW, engine=e)),
     ("site.register", "sites.register_site",
      lambda a, e: sites.register_site(a, {"name": f"新工地{_uid()}", "street_id": _street(e), "lat": 32.06,
                                           "lon": 120.82}, now=NOW, engine=e)),
     ("finding.hand_over", "findings.hand_over",
-     lambda a, e: findings.hand_over(a, {"finding_id": _finding(e, "待交办"), "expected_version": 1,
+     lambda a, e: findings.hand_over(a, {"finding_id": finding_in(e, "待交办"), "expected_version": 1,
                                          "responsible_unit": "城管局", "due_date": date(2019, 11, 20)},
                                      now=NOW, engine=e)),
     ("finding.reply", "findings.reply",
      lambda a, e: (lambda fid: findings.reply(a, {"finding_id": fid, "expected_version": 1, "text": "已整改到位",
                                                   "photos": _site_photo(e, fid), "confirm_flagged_photos": True},
-                                              now=NOW, engine=e))(_finding(e, "整改中"))),
+                                              now=NOW, engine=e))(finding_in(e, "整改中"))),
     ("finding.request_extension", "findings.request_extension",
-     lambda a, e: findings.request_extension(a, {"finding_id": _finding(e, "整改中"), "reason": "雨天无法施工",
+     lambda a, e: findings.request_extension(a, {"finding_id": finding_in(e, "整改中"), "reason": "雨天无法施工",
                                                  "requested_due": NOW.date() + timedelta(days=10)},
                                              now=NOW, engine=e)),
     ("finding.decide_extension", "findings.decide_extension",
@@ -151,10 +130,10 @@ SERVICES = [
                                                 "granted": True}, now=NOW, engine=e)),
     ("letter.issue", "letters.issue_letter",
      lambda a, e: letters.issue_letter(a, {"responsible_unit": "城管局", "items": [
-         {"finding_id": _finding(e, "待交办"), "expected_version": 1, "due_date": date(2019, 11, 20)}]},
+         {"finding_id": finding_in(e, "待交办"), "expected_version": 1, "due_date": date(2019, 11, 20)}]},
          now=NOW, engine=e)),
     ("finding.recheck", "findings.recheck",
-     lambda a, e: findings.recheck(a, {"finding_id": _finding(e, "待复查"), "expected_version": 1, "passed": True,
+     lambda a, e: findings.recheck(a, {"finding_id": finding_in(e, "待复查"), "expected_version": 1, "passed": True,
                                        "no_photo_reason": domain.NO_AFTER_PHOTO_REASONS[0]},
                                    now=NOW, engine=e)),
     ("draft.save", "drafts.save_draft", lambda a, e: drafts.save_draft(a, "entry", {"site": 1}, engine=e)),
@@ -165,7 +144,7 @@ SERVICES = [
      lambda a, e: users.create_user(a, {"username": f"u{_uid()}", "role": "chair"}, "pass-word-123", engine=e)),
     ("user.manage", "users.update_user",
      lambda a, e: (lambda uid: users.update_user(a, uid, {"username": "inspector2", "display_name": "改名",
-                                                          "role": "inspector", "group_id": _group_a(e)},
+                                                          "role": "inspector", "group_id": group_a(e)},
                                                  _version(e, uid), engine=e))(_user_id(e))),
     ("user.manage", "users.reset_password",
      lambda a, e: users.reset_password(a, _user_id(e), "temp-pass-123", engine=e)),
@@ -183,7 +162,7 @@ SERVICES = [
      lambda a, e: _ok(importer.import_ledger(a, _ledger_file(), Mapping("社情民意", {
          "标题": "title", "收集人": "collector", "日期": "submitted_on", "状态": "status"}), sheet="台账", engine=e))),
     ("data.import", "findings.correct_from_import", lambda a, e: _in_session(e, lambda s: findings.correct_from_import(
-        s, a, (fid := _finding(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid)))),
+        s, a, (fid := finding_in(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid)))),
     ("data.export", "exporter.export", lambda a, e: exporter.export(a, BytesIO(), engine=e)),
 ]
 
@@ -215,7 +194,7 @@ def _finding_version(engine, fid: int) -> int:
 
 def _pending_extension(engine) -> int:
     """A pending extension request on a fresh 住建局 problem of group A (as if zjj had asked)."""
-    fid = _finding(engine, "整改中")
+    fid = finding_in(engine, "整改中")
     with write_session(engine) as s:
         f = s.get(Finding, fid)
         req = ExtensionRequest(finding_id=fid, requested_at=NOW, reason="雨天无法施工", current_due=f.due_date,
@@ -306,19 +285,19 @@ def _finding_state(engine, fid):
 
 
 def test_group_b_cannot_touch_group_a_inspection_or_problem(demo_engine, photo_dir):
-    group_a = _group_a(demo_engine)
+    group_a_id = group_a(demo_engine)
     for username in ("inspector2", "leader2"):
         other = actor(demo_engine, username)
-        assert other.group_id != group_a
+        assert other.group_id != group_a_id
         audit_before = _audit_count(demo_engine)
         with read_session(demo_engine) as s:
             inspections_before = s.execute(select(func.count()).select_from(Inspection)).scalar_one()
         # Record an inspection in group A's name.
-        cmd, _ = command(demo_engine, group_a)
+        cmd, _ = command(demo_engine, group_a_id)
         with pytest.raises(PermissionDenied, match="本督查组"):
             record_inspection(other, cmd, now=NOW, engine=demo_engine)
         # Act on group A's problems at each step of their lifecycle.
-        new, rectifying, awaiting = (_finding(demo_engine, s) for s in ("待交办", "整改中", "待复查"))
+        new, rectifying, awaiting = (finding_in(demo_engine, s) for s in ("待交办", "整改中", "待复查"))
         states = {fid: _finding_state(demo_engine, fid) for fid in (new, rectifying, awaiting)}
         audit_before = _audit_count(demo_engine)
         with pytest.raises(PermissionDenied, match="本督查组"):
@@ -337,7 +316,7 @@ def test_group_b_cannot_touch_group_a_inspection_or_problem(demo_engine, photo_d
             assert s.execute(select(func.count()).select_from(Inspection)).scalar_one() == inspections_before
     # The same calls by group A's own leader go through.
     leader = actor(demo_engine, "leader1")
-    fid = _finding(demo_engine, "待复查")
+    fid = finding_in(demo_engine, "待复查")
     findings.recheck(leader, {"finding_id": fid, "expected_version": 1, "passed": True,
                               "no_photo_reason": domain.NO_AFTER_PHOTO_REASONS[0]},
                      now=datetime(2019, 11, 12, 16), engine=demo_engine)
