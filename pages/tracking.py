@@ -15,7 +15,7 @@ from gangwen_dash.services.permissions import can
 from gangwen_dash.ui import chrome, editing, reads
 from gangwen_dash.ui import tracking as ui
 from gangwen_dash.ui import units as units_ui
-from gangwen_dash.ui.evidence import show_photos
+from gangwen_dash.ui.evidence import problem_card
 from gangwen_dash.ui.loaders import load_groups, load_streets
 from gangwen_dash.ui.session import require_actor
 from gangwen_dash.ui.tables import fill_empty
@@ -142,19 +142,10 @@ base = opened.values
 
 
 # --------------------------------------------------------------------------- detail
-with st.container(border=True):
-    st.markdown(f"**#{detail.finding_id} {md(detail.site)} · {md(detail.label)}（{detail.severity}）**")
-    show(detail.description)
-    st.caption(f"状态：{detail.status} · 责任单位：{md(detail.responsible_unit)} · 整改期限：{detail.due_date:%Y-%m-%d}"
-               f"（首次期限 {detail.first_due_date:%Y-%m-%d}）· 复查未通过 {detail.recheck_failures} 次"
-               + (" · :material/warning: 照片存疑" if detail.photo_flagged else "") + (" · :material/verified: 现场核验" if detail.verified_on_site else ""))
-    b, a = st.columns(2)
-    with b:
-        st.markdown("整改前")
-        show_photos(detail.photos, "整改前")
-    with a:
-        st.markdown("整改后")
-        show_photos(detail.photos, "整改后")
+problem_card(detail, f"状态：{detail.status} · 责任单位：{md(detail.responsible_unit)} · 整改期限：{detail.due_date:%Y-%m-%d}"
+             f"（首次期限 {detail.first_due_date:%Y-%m-%d}）· 复查未通过 {detail.recheck_failures} 次"
+             + (" · :material/warning: 照片存疑" if detail.photo_flagged else "")
+             + (" · :material/verified: 现场核验" if detail.verified_on_site else ""))
 
 # --------------------------------------------------------------------------- actions
 errors = ss.get(f"{EDITOR}.errors", {})

@@ -80,26 +80,26 @@ def photo_dir(tmp_path, monkeypatch):
     return path
 
 
-@pytest.fixture
-def db_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
-    """A fresh, migrated, empty database of the parametrized backend, set as the app's database."""
-    url = clone(backend, _templates(backend, "empty"), tmp_path, request)
+def _as_app_database(kind, backend, templates, tmp_path, request, monkeypatch):
+    """A fresh copy of the ``kind`` template (empty / demo), set as the app's database for one test."""
+    url = clone(backend, templates(backend, kind), tmp_path, request)
     monkeypatch.setenv("GANGWEN_DATABASE_URL", url)
     config.reset_settings()
     yield url
     db.get_engine(url).dispose()
     config.reset_settings()
+
+
+@pytest.fixture
+def db_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
+    """A fresh, migrated, empty database of the parametrized backend, set as the app's database."""
+    yield from _as_app_database("empty", backend, _templates, tmp_path, request, monkeypatch)
 
 
 @pytest.fixture
 def demo_url(backend, _templates, tmp_path, request, monkeypatch, photo_dir):
     """A fresh database holding the 2019 demo data."""
-    url = clone(backend, _templates(backend, "demo"), tmp_path, request)
-    monkeypatch.setenv("GANGWEN_DATABASE_URL", url)
-    config.reset_settings()
-    yield url
-    db.get_engine(url).dispose()
-    config.reset_settings()
+    yield from _as_app_database("demo", backend, _templates, tmp_path, request, monkeypatch)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gangwen_dash import photos
+from gangwen_dash.ui.usertext import md, show
 
 
 def show_photos(items: list[dict], kind: str) -> None:
@@ -22,3 +23,19 @@ def show_photos(items: list[dict], kind: str) -> None:
             flag = ":material/warning: " if p["check_result"] in photos.FLAGGED else (
                 ":material/verified: " if p["check_result"] == photos.CHECK_OK else "")
             st.caption(f"{flag}{p['check_result']}")
+
+
+def problem_card(detail, caption: str) -> None:
+    """A problem as both sides of the loop see it: site · category (severity), the description, ``caption``
+    (status and deadlines, as the page needs), and its photos before and after."""
+    with st.container(border=True):
+        st.markdown(f"**#{detail.finding_id} {md(detail.site)} · {md(detail.label)}（{detail.severity}）**")
+        show(detail.description)
+        st.caption(caption)
+        before, after = st.columns(2)
+        with before:
+            st.markdown("整改前")
+            show_photos(detail.photos, "整改前")
+        with after:
+            st.markdown("整改后")
+            show_photos(detail.photos, "整改后")

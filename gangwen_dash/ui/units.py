@@ -20,7 +20,7 @@ from gangwen_dash.services import findings as svc
 from gangwen_dash.services.base import Actor, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from gangwen_dash.services.permissions import can
 from gangwen_dash.ui import reads
-from gangwen_dash.ui.evidence import show_photos
+from gangwen_dash.ui.evidence import problem_card
 from gangwen_dash.ui.reads import cached
 from gangwen_dash.ui.tables import data_table
 from gangwen_dash.ui.usertext import md, show
@@ -149,18 +149,8 @@ def unit_page(actor: Actor) -> None:
     if detail is None:
         st.error("未找到该问题，或该问题未交办给本单位。")
         return
-    with st.container(border=True):
-        st.markdown(f"**#{detail.finding_id} {md(detail.site)} · {md(detail.label)}（{detail.severity}）**")
-        show(detail.description)
-        st.caption(f"状态：{detail.status} · 整改期限：{detail.due_date:%Y-%m-%d}（首次期限 {detail.first_due_date:%Y-%m-%d}）"
-                   f" · 发现时间：{detail.found_at:%Y-%m-%d %H:%M}")
-        b, a = st.columns(2)
-        with b:
-            st.markdown("整改前")
-            show_photos(detail.photos, "整改前")
-        with a:
-            st.markdown("整改后")
-            show_photos(detail.photos, "整改后")
+    problem_card(detail, f"状态：{detail.status} · 整改期限：{detail.due_date:%Y-%m-%d}（首次期限 "
+                         f"{detail.first_due_date:%Y-%m-%d}） · 发现时间：{detail.found_at:%Y-%m-%d %H:%M}")
     errors = ss.get("unit.errors", {})
     field_error(errors, "__all__", "status")
     if detail.status == "整改中":

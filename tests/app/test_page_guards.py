@@ -29,3 +29,11 @@ def test_roles_outside_the_page_list_are_refused(backend, demo_url, spec):
         assert not at.exception
         assert any("无权访问此页面" in e.value for e in at.error), (spec.path, role)
         assert not at.metric and not at.dataframe
+
+
+def test_every_page_and_only_pages_have_roles_in_permissions():
+    """One source of roles: permissions.PAGES names exactly the pages the navigation lists, with known roles."""
+    from gangwen_dash.services.permissions import PAGES as PAGE_ROLES
+
+    assert set(PAGE_ROLES) == {spec.url_path for spec in PAGES}
+    assert all(set(roles) <= set(ROLES) and roles for roles in PAGE_ROLES.values())
