@@ -5,9 +5,11 @@
   transaction is rolled back: nothing is written, and the report lists sheet, row, column and reason.
 - A row whose natural key (``schema.Sheet.key``) already exists is skipped, so importing the same
   file twice adds nothing. Two rows with the same key in one file are an error.
-- Reference records (members, sites, rooms, projects, proposals, opinions, activities) are validated
-  by the same commands as the records page (``services.records``); inspections and problems by the
-  rules here (no future dates, deadline not before the inspection, status consistent with its times).
+- This module and ``ledger``/``problems`` only read, parse and map rows (names to ids, a ledger's implied
+  values); every row is validated and written by a service in the import's transaction: reference
+  records (members, sites, rooms, projects, proposals, opinions, activities) by the records page's
+  commands (``services.records``), streets, inspections and problems by the import commands
+  (``services.imports``) — one set of limits and messages for the app and for Excel.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ from gangwen_dash.exchange.report import (
 )
 from gangwen_dash.exchange.schema import SHEET_BY_NAME, SHEETS, Column, Sheet, unneutralise
 from gangwen_dash.models import (
-    ChecklistResult,
     ConsultationRoom,
     DutyActivity,
     Inspection,
@@ -59,8 +60,8 @@ from gangwen_dash.models import (
     Site,
     Street,
 )
-from gangwen_dash.services import records
-from gangwen_dash.services.base import Actor, StaleEdit, ValidationFailed, audit, require, snapshot
+from gangwen_dash.services import imports, record_kinds, records
+from gangwen_dash.services.base import Actor, StaleEdit, ValidationFailed, audit, require
 from gangwen_dash.services.units import active_names as active_unit_names
 
 _SPLIT = re.compile(r"[、,，;；\n]+")
@@ -219,7 +220,7 @@ class _Importer:
             return None
         found = self.known(kind, name)
         if found is None:
-            raise _RowInvalid([(header, f"{records.REF_LABELS.get(kind, kind)}“{name}”不存在"
+            raise _RowInvalid([(header, f"{record_kinds.REF_LABELS.get(kind, kind)}“{name}”不存在"
                                         f"（系统中没有，本文件“{sheet_hint}”表中也没有）")])
         return found
 
@@ -230,12 +231,7 @@ class _Importer:
                                 "不存在（系统中没有，本文件“委员”表中也没有）")])
         return [self.known("member", n) for n in names or []]
 
-    def not_future(self, value, header: str) -> None:
-        day = value.date() if isinstance(value, datetime) else value
-        if day is not None and day > self.today:
-            raise _RowInvalid([(header, f"{day} 晚于今天（{self.today}），不能是将来的日期")])
-
-    def command(self, sheet: Sheet, entity: str, data: dict[str, Any]) -> records.Command:
+    def command(self, sheet: Sheet, entity: str, data: dict[str, Any]) -> record_kinds.Command:
         try:
             return records.validate(entity, data, today=self.today)
         except ValidationFailed as exc:
@@ -251,9 +247,9 @@ class _Importer:
                                                    **{k: v for k, v in data.items() if v is not None}})
                 obj = records.create_in(self.s, self.actor, entity, cmd, action=f"{entity}.import", extra=extra)
                 return NEW, obj.id
-            spec = records.spec(entity)
+            spec = record_kinds.spec(entity)
             obj = self.s.get(spec.model, found)
-            current = records.record_snapshot(obj)
+            current = record_kinds.record_snapshot(obj)
             merged = {f.name: current.get(f.name) for f in spec.fields}
             merged.update({k: v for k, v in data.items() if v is not None})
             cmd = self.command(sheet, entity, merged)
@@ -265,31 +261,28 @@ class _Importer:
             raise _RowInvalid([(_header_for(sheet, f, msg), msg) for f, msg in exc.errors.items()]) from None
         except StaleEdit as exc:
             raise _RowInvalid([("（整行）", str(exc))]) from None
-        labels = records.field_labels(entity)
+        labels = record_kinds.field_labels(entity)
         self.change = [(labels.get(k, k), old, new) for k, (old, new) in changes.items()]
         return (UPDATE if changes else SAME), found
 
     def exists(self, stmt) -> int | None:
         return self.s.execute(stmt.limit(1)).scalar()
 
+    def call(self, sheet: Sheet, command, *args, **kwargs):
+        """Run an import command (``services.imports``) in the import's transaction; a refusal becomes the
+        row's errors, each under the column its field is read from."""
+        try:
+            return command(self.s, self.actor, *args, **kwargs)
+        except ValidationFailed as exc:
+            raise _RowInvalid([(_header_for(sheet, f, msg), msg) for f, msg in exc.errors.items()]) from None
+
     # -- one method per sheet
 
     def street(self, sheet, v) -> str:
         if self.known("street", v["name"]) is not None:
             return SAME  # streets are reference geography, not corrected by a ledger
-        if v["lat"] is None or v["lon"] is None:
-            raise _RowInvalid([("纬度", "新街道须填写中心坐标（纬度、经度）")])
-        try:
-            if len(v["name"]) > 40:
-                raise ValueError("街道名称不能超过 40 字")
-            records._in_district(v["lat"], v["lon"])
-        except ValueError as exc:
-            raise _RowInvalid([("纬度" if "坐标" in str(exc) else "街道名称", str(exc))]) from None
-        obj = Street(name=v["name"], lat=v["lat"], lon=v["lon"])
-        self.s.add(obj)
-        self.s.flush()
-        audit(self.s, self.actor, "street.import", "street", obj.id, None, snapshot(obj))
-        self.ids["street"][normalize_name(obj.name)] = obj.id
+        street_id = self.call(sheet, imports.import_street, {"name": v["name"], "lat": v["lat"], "lon": v["lon"]})
+        self.ids["street"][normalize_name(v["name"])] = street_id
         return NEW
 
     def group(self, sheet, v) -> str:
@@ -380,32 +373,13 @@ class _Importer:
         site_id, group_id, found = self._inspection_id(v)
         if found:
             return SAME  # an inspection as recorded on site is not rewritten by a ledger
-        self.not_future(v["inspected_at"], "督查时间")
         member_ids = self.member_ids(v["members"], "参与委员")
-        if (v["lat"] is None) != (v["lon"] is None):
-            raise _RowInvalid([("纬度", "纬度和经度须同时填写或同时留空")])
-        if v["lat"] is not None:
-            try:
-                records._in_district(v["lat"], v["lon"])
-            except ValueError as exc:
-                raise _RowInvalid([("纬度", str(exc))]) from None
-        self.add_inspection(site_id, group_id, v, member_ids)
+        given = {k: v[k] for k in ("kind", "lat", "lon", "location_source", "notes") if v[k] is not None}
+        checklist = {code: v[f"check_{code}"] for code in domain.CHECKLIST_ITEMS if v.get(f"check_{code}")}
+        self.call(sheet, imports.import_inspection, {
+            "site_id": site_id, "group_id": group_id, "inspected_at": v["inspected_at"], "member_ids": member_ids,
+            "checklist": checklist, **given}, today=self.today)
         return NEW
-
-    def add_inspection(self, site_id: int, group_id: int, v: dict[str, Any], member_ids: list[int]) -> int:
-        members = list(self.s.execute(select(Member).where(Member.id.in_(member_ids))).scalars())
-        obj = Inspection(site_id=site_id, group_id=group_id, kind=v.get("kind") or domain.KIND_ROUTINE,
-                         inspected_at=v["inspected_at"], lat=v.get("lat"), lon=v.get("lon"),
-                         location_source=v.get("location_source") or "工地坐标", notes=v.get("notes") or "",
-                         created_by=self.actor.user_id, members=members, version=1)
-        for code in domain.CHECKLIST_ITEMS:
-            if v.get(f"check_{code}"):
-                obj.checklist.append(ChecklistResult(item=code, result=v[f"check_{code}"]))
-        self.s.add(obj)
-        self.s.flush()
-        after = snapshot(obj) | {"member_ids": sorted(member_ids)}
-        audit(self.s, self.actor, "inspection.import", "inspection", obj.id, None, after)
-        return obj.id
 
     def finding(self, sheet, v) -> str:
         return problems.import_row(self, sheet, v)
