@@ -183,7 +183,7 @@ def parse_cell(col: Column, value: Any, *, year: int | None = None) -> Any:
 # --------------------------------------------------------------------------- the import
 
 
-class _Importer:
+class Importer:
     """Writes rows as they pass, within the import's one transaction. Each handler returns what happened
     to its row (``NEW``, ``UPDATE``, ``SAME``) and leaves an update's fields in ``self.change``.
 
@@ -463,7 +463,7 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
     name = filename or (Path(source).name if isinstance(source, str | Path) else "上传文件")
     try:
         with write_session(engine) as session:
-            imp = _Importer(session, actor, today, expected=expected)
+            imp = Importer(session, actor, today, expected=expected)
             known = [s for s in SHEETS if s.name in wb.sheetnames]
             if not known:
                 report.errors.append(RowError("（文件）", 0, "—", "文件中没有可识别的表（请使用导入模板，"
@@ -484,7 +484,7 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
     return report
 
 
-def _finish(imp: _Importer, report: ImportReport) -> None:
+def _finish(imp: Importer, report: ImportReport) -> None:
     report.versions = dict(imp.versions)
     report.located = list(imp.located)
 
@@ -493,7 +493,7 @@ def _key_part(value: Any) -> Any:
     return normalize_name(value) if isinstance(value, str) else value
 
 
-def import_rows(imp: _Importer, rows, sheet: Sheet, report: ImportReport, *, columns: tuple[Column, ...] = (),
+def import_rows(imp: Importer, rows, sheet: Sheet, report: ImportReport, *, columns: tuple[Column, ...] = (),
                 year: int | None = None, label: str | None = None, headers: dict[str, str] | None = None) -> None:
     """Validate and write ``rows`` ((row number, {key: raw cell})) as records of ``sheet``.
 
@@ -584,7 +584,7 @@ def import_ledger(actor: Actor, source: str | Path | BytesIO | bytes, chosen: Ma
     name = filename or (Path(source).name if isinstance(source, str | Path) else "上传文件")
     try:
         with write_session(engine) as session:
-            imp = _Importer(session, actor, today, ledger=chosen.target == "问题", expected=expected)
+            imp = Importer(session, actor, today, ledger=chosen.target == "问题", expected=expected)
             import_rows(imp, ledger.rows_for(table, chosen), target, report, columns=columns,
                         year=chosen.year or table.year, label=sheet, headers=ours)
             _finish(imp, report)

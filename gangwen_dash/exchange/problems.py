@@ -25,13 +25,13 @@ from gangwen_dash.services.base import StaleEdit
 from gangwen_dash.services.inspections import default_due_date
 
 if TYPE_CHECKING:
-    from gangwen_dash.exchange.importer import _Importer
+    from gangwen_dash.exchange.importer import Importer
 
 def _invalid(errors: list[tuple[str, str]]) -> Exception:
     return RowInvalid(errors)
 
 
-def _site_id(imp: _Importer, v: dict[str, Any]) -> int:
+def _site_id(imp: Importer, v: dict[str, Any]) -> int:
     """The row's site; from a ledger, an unknown site is created at its street's centre (位置待核)."""
     found = imp.known("site", v["site"])
     if found is not None or not imp.ledger:
@@ -75,7 +75,7 @@ _FIELDS = ("category", "severity", "description", "responsible_unit", "due_date"
            "verified_on_site")
 
 
-def import_row(imp: _Importer, sheet, v: dict[str, Any]) -> str:
+def import_row(imp: Importer, sheet, v: dict[str, Any]) -> str:
     site_id = _site_id(imp, v)
     group_id = imp.ref("group", v["group"], "督查组", "督查组")
     inspection_id = imp.exists(select(Inspection.id).where(
