@@ -25,7 +25,7 @@ from gangwen_dash.services.base import StaleEdit
 from gangwen_dash.services.inspections import default_due_date
 
 if TYPE_CHECKING:
-    from gangwen_dash.exchange.importer import Importer
+    from gangwen_dash.exchange.rows import Importer
 
 def _invalid(errors: list[tuple[str, str]]) -> Exception:
     return RowInvalid(errors)
