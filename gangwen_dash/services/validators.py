@@ -25,7 +25,8 @@ TITLE = 200
 NOTE = 500  # an opinion: hand-over, re-check, letter, extension reason and decision
 DESCRIPTION = 500  # a problem's description
 LONG_NOTE = 1000  # inspection notes, a rectification reply
-PROGRESS = 2000
+PROGRESS = 2000  # a proposal's handling progress
+WEEKLY_PLAN = 2000  # the weekly pack's 下周安排
 EMAIL = 200
 WEBHOOK = 500
 
