@@ -32,7 +32,7 @@ from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
 from gangwen_dash.services import evidence, units, validators
-from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors
+from gangwen_dash.services.base import Actor, ValidationFailed, audit, parse, require, validation_errors
 from gangwen_dash.services.evidence import PhotoUpload
 from gangwen_dash.services.validators import Choice
 
@@ -111,13 +111,10 @@ class RecordResult:
 
 
 def _parse(command) -> RecordInspection:
-    if isinstance(command, RecordInspection):
-        return command
     try:
-        return RecordInspection.model_validate(command)
-    except ValidationError as exc:
-        failed = validation_errors(exc, TYPE_MESSAGES)
-        raise ValidationFailed({_finding_field(k): v for k, v in failed.errors.items()}) from None
+        return parse(RecordInspection, command, TYPE_MESSAGES)
+    except ValidationFailed as exc:
+        raise ValidationFailed({_finding_field(k): v for k, v in exc.errors.items()}) from None
 
 
 def _finding_field(key: str) -> str:
