@@ -43,7 +43,8 @@ from gangwen_dash.exchange.report import (
 )
 from gangwen_dash.exchange.rows import Importer
 from gangwen_dash.exchange.schema import SHEET_BY_NAME, SHEETS, Column, Sheet
-from gangwen_dash.services.base import Actor, audit, require
+from gangwen_dash.services import imports
+from gangwen_dash.services.base import Actor, require
 
 MAX_ERRORS = 2000
 # openpyxl warns (in English, on stderr) and reads such a cell as "#VALUE!"; the report says it in Chinese.
@@ -131,8 +132,8 @@ def import_workbook(actor: Actor, source: str | Path | BytesIO | bytes, *, dry_r
             _finish(imp, report)
             if report.errors or dry_run:
                 raise _Rollback
-            audit(session, actor, "data.import", "exchange", None, None,
-                  {"file": name, "created": report.created, "updated": report.updated, "skipped": report.skipped})
+            imports.record_import(session, actor, {"file": name, "created": report.created, "updated": report.updated,
+                                                   "skipped": report.skipped})
     except _Rollback:
         pass
     finally:
@@ -247,11 +248,12 @@ def import_ledger(actor: Actor, source: str | Path | BytesIO | bytes, chosen: Ma
             if report.errors or dry_run:
                 raise _Rollback
             now = local_now().replace(microsecond=0)
-            mapping.remember(session, chosen, table.headers, actor.username, now)
-            audit(session, actor, "data.import", "exchange", None, None,
-                  {"file": name, "sheet": sheet, "target": chosen.target, "mapping": chosen.columns,
-                   "fixed": chosen.fixed, "created": report.created, "updated": report.updated,
-                   "skipped": report.skipped}, at=now)
+            imports.record_import(session, actor, {
+                "file": name, "sheet": sheet, "target": chosen.target, "mapping": chosen.columns,
+                "fixed": chosen.fixed, "created": report.created, "updated": report.updated,
+                "skipped": report.skipped}, at=now, mapping={
+                "signature": mapping.signature(chosen.target, table.headers), "target": chosen.target,
+                "headers": table.headers, "columns": chosen.columns, "fixed": chosen.fixed})
     except _Rollback:
         pass
     return report

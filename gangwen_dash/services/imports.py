@@ -1,6 +1,6 @@
 """Import commands: the Excel import's door for what the records commands (``services.records``) do not
 cover — a street, an inspection as a ledger records it, a problem with its lifecycle so far, and a
-problem corrected by a re-imported ledger.
+problem corrected by a re-imported ledger; and the import's own audit row and remembered column mapping.
 
 Each takes values the importer has already parsed and mapped (names resolved to ids), validates them
 with the shared field rules (``services.validators``: the app's limits and Chinese messages — a problem
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.config import local_now
-from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, Member, Street
+from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, ImportMapping, Inspection, Member, Street
 from gangwen_dash.queries.audit import FIELD_LABELS
 from gangwen_dash.services import validators
 from gangwen_dash.services.base import (
@@ -255,6 +255,28 @@ def correct_finding(session: Session, actor: Actor, finding_id: int, given: dict
     audit(session, actor, "finding.import_update", "finding", finding.id, before, snapshot(finding),
           at=at or local_now().replace(microsecond=0))
     return changes
+
+
+# --------------------------------------------------------------------------- the import as a whole
+
+
+def record_import(session: Session, actor: Actor, details: dict[str, Any], *, at: datetime | None = None,
+                  mapping: dict[str, Any] | None = None) -> None:
+    """The import's own audit row (file, counts, a ledger's mapping), last in its transaction. ``mapping``
+    (signature, target, headers, columns, fixed): a ledger's column mapping, remembered for files with the
+    same headers so the next such file is mapped the same way."""
+    require(actor, "data.import")
+    at = at or local_now().replace(microsecond=0)
+    if mapping is not None:
+        row = session.get(ImportMapping, mapping["signature"]) or ImportMapping(signature=mapping["signature"])
+        row.target = mapping["target"]
+        row.headers = list(mapping["headers"])
+        row.mapping = dict(mapping["columns"])
+        row.fixed = {k: v for k, v in mapping["fixed"].items() if v}
+        row.updated_at = at
+        row.updated_by = actor.username
+        session.add(row)
+    audit(session, actor, "data.import", "exchange", None, None, details, at=at)
 
 
 def change_labels(changes: dict[str, tuple]) -> list[tuple[str, Any, Any]]:

@@ -207,6 +207,9 @@ SERVICES = [
         {"category": "S1", "severity": "一般", "description": f"导入的问题{_uid()}", "status": "待交办",
          "responsible_unit": units.active_names(s)[0], "due_date": date(2030, 1, 1)},
         today=date(2030, 1, 1), units=units.active_names(s)))),
+    ("data.import", "imports.record_import", lambda a, e: _in_session(e, lambda s: imports.record_import(
+        s, a, {"file": "台账.xlsx"}, mapping={"signature": f"sig-{_uid()}", "target": "社情民意", "headers": ["标题"],
+                                            "columns": {"标题": "title"}, "fixed": {}}))),
     ("data.import", "imports.correct_finding", lambda a, e: _in_session(e, lambda s: imports.correct_finding(
         s, a, (fid := _finding(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid),
         today=date(2030, 1, 1), units=units.active_names(s)))),
