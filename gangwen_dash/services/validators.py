@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
+from gangwen_dash.config import local_today
 from gangwen_dash.domain import geo
 
 # Length limits (characters), one name per kind of text.
@@ -81,11 +82,12 @@ def in_district(lat: float, lon: float, advice: str = "") -> None:
         raise ValueError(geo.outside_district_message(lat, lon) + advice)
 
 
-def not_future(day: date | datetime | None, label: str, today: date, *, named: bool = True) -> None:
-    """Refuse a day after ``today`` (``config.local_today()`` by the caller): no record of the future.
-    ``named``: the message starts with the field's label (a form), else with the day (a report column)."""
+def not_future(day: date | datetime | None, label: str, today: date | None = None, *, named: bool = True) -> None:
+    """Refuse a day after ``today`` (default ``config.local_today()``, the district's today): no record of the
+    future. ``named``: the message starts with the field's label (a form), else with the day (a report column)."""
     if isinstance(day, datetime):
         day = day.date()
+    today = today or local_today()
     if day is not None and day > today:
         raise ValueError(f"{label} {day} 晚于今天，不能是将来的日期" if named
                          else f"{day} 晚于今天（{today}），不能是将来的日期")
