@@ -184,7 +184,7 @@ class Inspection(Base, Versioned):
 
     __table_args__ = (
         one_of("kind", domain.INSPECTION_KINDS),
-        one_of("location_source", ("工地坐标", "设备定位", "地图选点")),
+        one_of("location_source", domain.LOCATION_SOURCES),
         *lat_lon_checks(nullable=True),
         Index("ix_inspections_inspected_at", "inspected_at"),
         Index("ix_inspections_site_time", "site_id", "inspected_at"),

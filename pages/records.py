@@ -4,7 +4,7 @@ import streamlit as st
 
 from gangwen_dash.domain import ROLE_LABELS, ROLES
 from gangwen_dash.queries.audit import ENTITY_LABELS
-from gangwen_dash.services import records, users
+from gangwen_dash.services import record_kinds, records, users
 from gangwen_dash.services.base import ServiceError, StaleEdit, ValidationFailed
 from gangwen_dash.ui import editing, reads
 from gangwen_dash.ui import records as ui
@@ -42,10 +42,10 @@ tab_records, tab_users, tab_history = st.tabs(["台账记录", "用户账号", "
 
 # --------------------------------------------------------------------------- records
 with tab_records:
-    kinds = list(records.SPECS)
-    entity = st.selectbox("记录类型", kinds, index=kinds.index(records.DEFAULT_ENTITY),
-                          format_func=lambda e: records.SPECS[e].label, key="records.kind")
-    spec = records.SPECS[entity]
+    kinds = list(record_kinds.SPECS)
+    entity = st.selectbox("记录类型", kinds, index=kinds.index(ui.DEFAULT_ENTITY),
+                          format_func=lambda e: record_kinds.SPECS[e].label, key="records.kind")
+    spec = record_kinds.SPECS[entity]
     search = st.text_input("搜索", key="records.search", placeholder="输入名称、标题等关键字")
     table = ui.load_listing(entity, search)
     data_table(table.drop(columns=["version"]).rename(columns={"id": "编号"}), hide_index=True,
@@ -64,7 +64,7 @@ with tab_records:
     st.session_state[f"records.picked.{entity}"] = picked
 
     def _load_record() -> tuple[int, dict]:
-        values = records.load_for_edit(entity, picked) if picked else {}
+        values = ui.load_for_edit(entity, picked) if picked else {}
         return values.get("version", 0), values
 
     try:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 INSPECTION_KINDS = ("日常督查", "抽查暗访")
 KIND_ROUTINE, KIND_SPOT = INSPECTION_KINDS
+# Where an inspection's point comes from: the site's own coordinates, the tablet's position, a tap on the map.
+LOCATION_SOURCES = ("工地坐标", "设备定位", "地图选点")
+LOC_SITE, LOC_DEVICE, LOC_MAP = LOCATION_SOURCES
 
 CHECKLIST_ITEMS = {
     "S1": "工地周边100%围挡",

@@ -17,7 +17,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -190,19 +189,6 @@ class Mapping:
 
 def remembered(session: Session, target: str, headers: list[str]) -> ImportMapping | None:
     return session.get(ImportMapping, signature(target, headers))
-
-
-def remember(session: Session, mapping: Mapping, headers: list[str], username: str, at: datetime) -> None:
-    """Store ``mapping`` for files with these headers (within the import's transaction)."""
-    sig = signature(mapping.target, headers)
-    row = session.get(ImportMapping, sig) or ImportMapping(signature=sig)
-    row.target = mapping.target
-    row.headers = list(headers)
-    row.mapping = dict(mapping.columns)
-    row.fixed = {k: v for k, v in mapping.fixed.items() if v}
-    row.updated_at = at
-    row.updated_by = username
-    session.add(row)
 
 
 def initial(session: Session, headers: list[str], target: str | None = None) -> tuple[Mapping, bool]:

@@ -12,7 +12,6 @@ from gangwen_dash import domain
 
 INSTRUCTIONS_SHEET = "说明"
 BOOL_CHOICES = ("是", "否")
-LOCATION_SOURCES = ("工地坐标", "设备定位", "地图选点")
 NAME_SEPARATOR = "、"
 
 
@@ -80,7 +79,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("members", "参与委员", "names", width=30, note=f"多人用“{NAME_SEPARATOR}”分隔"),
         Column("lat", "纬度", "float", width=11, note="留空用工地坐标"),
         Column("lon", "经度", "float", width=11),
-        Column("location_source", "定位来源", "choice", choices=LOCATION_SOURCES, width=10),
+        Column("location_source", "定位来源", "choice", choices=domain.LOCATION_SOURCES, width=10),
         Column("notes", "备注", "longtext", width=24),
         *_checklist_columns(),
     ), ("site", "inspected_at", "group"), "每次日常督查或抽查暗访一行；同一工地、同一时间、同一督查组视为同一次督查。"),

@@ -1,10 +1,13 @@
 """Lists for the secretariat's records page: one kind at a time, searched and bounded in SQL.
 
 ``listing(session, entity, search, limit)`` returns id, version and the kind's own columns (with
-names instead of foreign keys). ``options(session, ref)`` gives (id, name) pairs for pickers.
+names instead of foreign keys). ``options(session, ref)`` gives (id, name) pairs for pickers;
+``load_for_edit`` one record's values for its edit form (the kinds are the data of ``services.record_kinds``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import String, cast, func, or_, select
@@ -24,6 +27,8 @@ from gangwen_dash.models import (
     User,
     activity_members,
 )
+from gangwen_dash.services.base import NotFound
+from gangwen_dash.services.record_kinds import record_snapshot, spec
 
 LIMIT = 200
 
@@ -107,3 +112,14 @@ def count(session: Session, entity: str) -> int:
     cols, *_ = _columns(entity)
     model = cols[0].class_
     return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def load_for_edit(session: Session, entity: str, record_id: int) -> dict[str, Any]:
+    """Current values of one record of a kind in ``services.record_kinds`` (with ``id`` and ``version``), as
+    its edit form starts from them; raises ``NotFound`` with a Chinese sentence when it is gone."""
+    s = spec(entity)
+    obj = session.get(s.model, record_id)
+    if obj is None:
+        raise NotFound(f"{s.label}（编号 {record_id}）不存在或已被删除")
+    keep = {f.name for f in s.fields} | {"id", "version"}
+    return {k: v for k, v in record_snapshot(obj).items() if k in keep}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -116,20 +116,31 @@ def validation_errors(exc: ValidationError, messages: dict[str, str] | None = No
     return ValidationFailed(out)
 
 
-def _jsonable(value: Any) -> Any:
+def parse(model: type[BaseModel], command: Any, messages: dict[str, str] | None = None):
+    """``command`` as a ``model`` command: a model passes as it is, a dict is validated (a refusal is
+    ``ValidationFailed`` with field → Chinese message, see ``validation_errors``)."""
+    if isinstance(command, model):
+        return command
+    try:
+        return model.model_validate(command)
+    except ValidationError as exc:
+        raise validation_errors(exc, messages) from None
+
+
+def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
 def snapshot(obj) -> dict[str, Any]:
     """Column values of an ORM object, JSON-ready (for audit before/after)."""
     mapper = sa_inspect(obj).mapper
-    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    return {attr.key: jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
 def audit(session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
@@ -140,8 +151,8 @@ def audit(session: Session, actor: Actor, action: str, entity: str, entity_id: i
     session.add(AuditLog(
         at=at or local_now().replace(microsecond=0), user_id=actor.user_id, username=actor.username,
         action=action, entity=entity, entity_id=entity_id,
-        before=json.loads(json.dumps(_jsonable(before), ensure_ascii=False)) if before is not None else None,
-        after=json.loads(json.dumps(_jsonable(after), ensure_ascii=False)) if after is not None else None,
+        before=json.loads(json.dumps(jsonable(before), ensure_ascii=False)) if before is not None else None,
+        after=json.loads(json.dumps(jsonable(after), ensure_ascii=False)) if after is not None else None,
     ))
 
 

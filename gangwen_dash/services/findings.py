@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import write_session
 from gangwen_dash.models import ExtensionRequest, Finding, FindingEvent, Site
 from gangwen_dash.queries.audit import FIELD_LABELS
-from gangwen_dash.services import evidence, units
+from gangwen_dash.services import evidence, units, validators
 from gangwen_dash.services.base import (
     Actor,
     NotFound,
@@ -29,12 +29,12 @@ from gangwen_dash.services.base import (
     audit,
     bump_version,
     check_version,
+    parse,
     require,
     snapshot,
-    validation_errors,
 )
 from gangwen_dash.services.evidence import PhotoUpload
-from gangwen_dash.services.fields import ResponsibleUnit
+from gangwen_dash.services.validators import OptionalChoice, Text
 
 TRACKED = ("status", "responsible_unit", "due_date", "first_due_date", "handed_over_at", "replied_at",
            "rechecked_at", "closed_at", "recheck_failures", "reply_text", "version")
@@ -44,35 +44,17 @@ LABELS = {k: FIELD_LABELS[k] for k in TRACKED if k != "version"}  # what a stale
 class HandOver(BaseModel):
     finding_id: int
     expected_version: int
-    responsible_unit: ResponsibleUnit
+    responsible_unit: validators.ResponsibleUnit
     due_date: date
-    note: str = ""
-
-    @field_validator("note")
-    @classmethod
-    def _note(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) > 500:
-            raise ValueError("交办意见不能超过 500 字")
-        return v
+    note: validators.HandOverNote = ""
 
 
 class Reply(BaseModel):
     finding_id: int
     expected_version: int
-    text: str
+    text: validators.ReplyText
     photos: list[PhotoUpload] = []
     confirm_flagged_photos: bool = False
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) < 4:
-            raise ValueError("请填写整改情况（至少 4 个字）")
-        if len(v) > 1000:
-            raise ValueError("整改情况不能超过 1000 字")
-        return v
 
     @field_validator("photos")
     @classmethod
@@ -86,39 +68,19 @@ class Recheck(BaseModel):
     finding_id: int
     expected_version: int
     passed: bool
-    note: str = ""
+    note: Text("复查意见", validators.NOTE, required=False) = ""
     new_due_date: date | None = None  # required when the re-check fails
     # Passing without any after-photo: the leader's explicit reason (domain.NO_AFTER_PHOTO_REASONS).
-    no_photo_reason: str | None = None
-
-    @field_validator("no_photo_reason")
-    @classmethod
-    def _reason(cls, v: str | None) -> str | None:
-        v = (v or "").strip() or None
-        if v is not None and v not in domain.NO_AFTER_PHOTO_REASONS:
-            raise ValueError("请从列出的原因中选择")
-        return v
-
-    @field_validator("note")
-    @classmethod
-    def _note(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) > 500:
-            raise ValueError("复查意见不能超过 500 字")
-        return v
+    no_photo_reason: OptionalChoice("无照片原因", domain.NO_AFTER_PHOTO_REASONS, message="请从列出的原因中选择") = None
 
 
 TYPE_MESSAGES = {"due_date": "请选择整改期限", "new_due_date": "请选择新的整改期限", "passed": "请选择复查结论",
                  "requested_due": "请选择申请的新期限", "granted": "请选择审批结论"}
 
 
-def _parse(model, command):
-    if isinstance(command, model):
-        return command
-    try:
-        return model.model_validate(command)
-    except ValidationError as exc:
-        raise validation_errors(exc, TYPE_MESSAGES) from None
+def parse_command(model, command):
+    """``command`` as ``model``, type errors in this module's words (``TYPE_MESSAGES``)."""
+    return parse(model, command, TYPE_MESSAGES)
 
 
 def _load(session: Session, actor: Actor, action: str, finding_id: int, expected_version: int,
@@ -128,7 +90,7 @@ def _load(session: Session, actor: Actor, action: str, finding_id: int, expected
         raise NotFound(f"问题 #{finding_id} 不存在")
     require(actor, action, group_id=finding.group_id, unit_id=handed_to(session, finding))
     check_version(session, finding, expected_version, entity="finding", label=f"问题 #{finding_id}",
-                  labels=LABELS, current=_state(finding))
+                  labels=LABELS, current=tracked_state(finding))
     if finding.status not in allowed:
         raise ValidationFailed({"status": f"该问题当前为“{finding.status}”，不能{verb}"})
     return finding
@@ -141,7 +103,7 @@ def handed_to(session: Session, finding: Finding) -> int:
     return units.unit_id_for(session, finding.responsible_unit)
 
 
-def _state(finding: Finding) -> dict:
+def tracked_state(finding: Finding) -> dict:
     full = snapshot(finding)
     return {k: full[k] for k in TRACKED}
 
@@ -149,7 +111,7 @@ def _state(finding: Finding) -> dict:
 def hand_over(actor: Actor, command: HandOver | dict, *, now: datetime | None = None, engine=None) -> int:
     """交办: 待交办 → 整改中 with responsible unit and deadline. Returns the finding's new version."""
     require(actor, "finding.hand_over")
-    cmd = _parse(HandOver, command)
+    cmd = parse_command(HandOver, command)
     now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         f = _load(session, actor, "finding.hand_over", cmd.finding_id, cmd.expected_version,
@@ -166,7 +128,7 @@ def hand_over(actor: Actor, command: HandOver | dict, *, now: datetime | None = 
 def hand_over_in(session: Session, actor: Actor, f: Finding, unit_name: str, due: date, note: str,
                  now: datetime, action: str = "finding.hand_over") -> None:
     """The 交办 step on a locked, checked finding, in the caller's transaction (also used by 交办单)."""
-    before = _state(f)
+    before = tracked_state(f)
     f.status = domain.ST_RECTIFYING
     f.responsible_unit = unit_name
     f.due_date = due
@@ -176,13 +138,13 @@ def hand_over_in(session: Session, actor: Actor, f: Finding, unit_name: str, due
     session.add(FindingEvent(finding=f, action="交办", at=now, user_id=actor.user_id, note=note,
                              responsible_unit=unit_name, due_date=due))
     session.flush()
-    audit(session, actor, action, "finding", f.id, before, _state(f), at=now)
+    audit(session, actor, action, "finding", f.id, before, tracked_state(f), at=now)
 
 
 def reply(actor: Actor, command: Reply | dict, *, now: datetime | None = None, engine=None) -> int:
     """整改回复: 整改中 → 待复查 with reply text and after-photos. Returns the new version."""
     require(actor, "finding.reply")
-    cmd = _parse(Reply, command)
+    cmd = parse_command(Reply, command)
     now = (now or local_now()).replace(microsecond=0)
     processed = evidence.prepare(cmd.photos, "photos")
     with photos.PhotoWriter() as writer, write_session(engine) as session:
@@ -191,7 +153,7 @@ def reply(actor: Actor, command: Reply | dict, *, now: datetime | None = None, e
         site = session.get(Site, f.site_id)
         # After-photos are taken at the site, shortly before the reply is entered.
         results = evidence.check(processed, site, now, "photos", cmd.confirm_flagged_photos)
-        before = _state(f)
+        before = tracked_state(f)
         f.status = domain.ST_AWAITING_RECHECK
         f.replied_at = now
         f.reply_text = cmd.text
@@ -200,14 +162,14 @@ def reply(actor: Actor, command: Reply | dict, *, now: datetime | None = None, e
         evidence.attach(session, writer, f, processed, results, "整改后", now)
         session.flush()
         audit(session, actor, "finding.reply", "finding", f.id, before,
-              {**_state(f), "photos": len(processed)}, at=now)
+              {**tracked_state(f), "photos": len(processed)}, at=now)
         return f.version
 
 
 def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = None, engine=None) -> int:
     """复查 (group leader): pass → 已销号; fail → 整改中 with a new deadline, failures counted."""
     require(actor, "finding.recheck")
-    cmd = _parse(Recheck, command)
+    cmd = parse_command(Recheck, command)
     now = (now or local_now()).replace(microsecond=0)
     if not cmd.passed:
         if cmd.new_due_date is None:
@@ -223,7 +185,7 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
         if without_photo and get_settings().recheck_requires_after_photo and cmd.no_photo_reason is None:
             raise ValidationFailed({"no_photo_reason": "该问题没有整改后照片：请先由责任单位补交整改后照片，"
                                                       "或勾选没有照片也予以销号的原因"})
-        before = _state(f)
+        before = tracked_state(f)
         f.rechecked_at = now
         if cmd.passed:
             f.status = domain.ST_CLOSED
@@ -242,7 +204,7 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
         session.add(event)
         session.flush()
         audit(session, actor, "finding.recheck", "finding", f.id, before,
-              {**_state(f), "passed": cmd.passed, "no_photo_reason": cmd.no_photo_reason if without_photo else None},
+              {**tracked_state(f), "passed": cmd.passed, "no_photo_reason": cmd.no_photo_reason if without_photo else None},
               at=now)
         return f.version
 
@@ -253,32 +215,14 @@ def recheck(actor: Actor, command: Recheck | dict, *, now: datetime | None = Non
 class ExtensionAsk(BaseModel):
     finding_id: int
     requested_due: date
-    reason: str
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) < 4:
-            raise ValueError("请写明延期理由（至少 4 个字）")
-        if len(v) > 500:
-            raise ValueError("延期理由不能超过 500 字")
-        return v
+    reason: Text("延期理由", validators.NOTE, min_len=4, too_short="请写明延期理由（至少 4 个字）")
 
 
 class ExtensionDecision(BaseModel):
     request_id: int
     expected_version: int
     granted: bool
-    note: str = ""
-
-    @field_validator("note")
-    @classmethod
-    def _note(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) > 500:
-            raise ValueError("审批意见不能超过 500 字")
-        return v
+    note: Text("审批意见", validators.NOTE, required=False) = ""
 
 
 def request_extension(actor: Actor, command: ExtensionAsk | dict, *, now: datetime | None = None,
@@ -286,7 +230,7 @@ def request_extension(actor: Actor, command: ExtensionAsk | dict, *, now: dateti
     """延期申请 by the unit the problem is handed to: a later deadline with a reason, for the group leader
     to decide. One open request per problem. Returns the request's id."""
     require(actor, "finding.request_extension")
-    cmd = _parse(ExtensionAsk, command)
+    cmd = parse_command(ExtensionAsk, command)
     now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         f = session.get(Finding, cmd.finding_id, with_for_update=True)
@@ -316,7 +260,7 @@ def decide_extension(actor: Actor, command: ExtensionDecision | dict, *, now: da
     """The group leader grants (the deadline in force moves; ``first_due_date`` still judges 按期) or
     refuses (a reason is required) a pending extension request."""
     require(actor, "finding.decide_extension")
-    cmd = _parse(ExtensionDecision, command)
+    cmd = parse_command(ExtensionDecision, command)
     now = (now or local_now()).replace(microsecond=0)
     if not cmd.granted and not cmd.note:
         raise ValidationFailed({"note": "驳回延期申请，请写明理由"})
@@ -335,50 +279,13 @@ def decide_extension(actor: Actor, command: ExtensionDecision | dict, *, now: da
         req.decided_by, req.decided_at, req.decision_note = actor.user_id, now, cmd.note
         bump_version(req)
         if cmd.granted and f.status != domain.ST_CLOSED:
-            f_before = _state(f)
+            f_before = tracked_state(f)
             f.due_date = max(f.due_date, req.requested_due)
             bump_version(f)
             session.flush()
-            audit(session, actor, "finding.extend", "finding", f.id, f_before, _state(f), at=now)
+            audit(session, actor, "finding.extend", "finding", f.id, f_before, tracked_state(f), at=now)
         session.add(FindingEvent(finding=f, action="同意延期" if cmd.granted else "驳回延期", at=now,
                                  user_id=actor.user_id, note=cmd.note or ("同意延期至 " + f"{req.requested_due:%Y-%m-%d}"),
                                  due_date=req.requested_due if cmd.granted else None))
         session.flush()
         audit(session, actor, "finding.decide_extension", "extension_request", req.id, before, snapshot(req), at=now)
-
-
-# Fields a re-imported ledger may correct, and the lifecycle event a newly filled time stands for.
-IMPORT_FIELDS = ("severity", "responsible_unit", "due_date", "first_due_date", "status", "handed_over_at",
-                 "replied_at", "reply_text", "rechecked_at", "closed_at", "recheck_failures", "verified_on_site")
-_IMPORT_EVENTS = {"handed_over_at": "交办", "replied_at": "整改回复", "closed_at": "复查通过"}
-
-
-def correct_from_import(session: Session, actor: Actor, finding_id: int, values: dict, expected_version: int, *,
-                        at: datetime | None = None) -> dict[str, tuple]:
-    """A re-imported ledger row corrects a problem, within the import's transaction: row lock, version
-    check (the version the import's check saw), the changed fields only, a lifecycle event for a newly
-    filled 交办/回复/销号 time, one audit row with before → after. Returns {field: (old, new)}; no change,
-    no version and no audit row. The importer has validated the merged values (dates, status)."""
-    finding = session.get(Finding, finding_id, with_for_update=True)
-    if finding is None:
-        raise NotFound(f"问题 #{finding_id} 不存在")
-    require(actor, "data.import")
-    check_version(session, finding, expected_version, entity="finding", label=f"问题 #{finding_id}",
-                  labels=LABELS, current=_state(finding))
-    changes = {k: (getattr(finding, k), v) for k, v in values.items()
-               if k in IMPORT_FIELDS and getattr(finding, k) != v}
-    if not changes:
-        return {}
-    before = snapshot(finding)
-    for key, (old, new) in changes.items():
-        setattr(finding, key, new)
-        if key in _IMPORT_EVENTS and old is None and new is not None:
-            session.add(FindingEvent(finding=finding, action=_IMPORT_EVENTS[key], at=new, user_id=actor.user_id,
-                                     note="Excel台账更新", responsible_unit=finding.responsible_unit
-                                     if key == "handed_over_at" else None,
-                                     due_date=finding.due_date if key == "handed_over_at" else None))
-    bump_version(finding)
-    session.flush()
-    audit(session, actor, "finding.import_update", "finding", finding.id, before, snapshot(finding),
-          at=at or local_now().replace(microsecond=0))
-    return changes

@@ -30,14 +30,12 @@ from sqlalchemy.exc import IntegrityError
 from gangwen_dash import domain, photos
 from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import read_session, write_session
-from gangwen_dash.domain import geo
 from gangwen_dash.models import ChecklistResult, Finding, FindingEvent, Inspection, InspectionGroup, Member, Site
-from gangwen_dash.services import evidence, units
-from gangwen_dash.services.base import Actor, ValidationFailed, audit, require, validation_errors
+from gangwen_dash.services import evidence, units, validators
+from gangwen_dash.services.base import Actor, ValidationFailed, audit, parse, require, validation_errors
 from gangwen_dash.services.evidence import PhotoUpload
-from gangwen_dash.services.fields import ResponsibleUnit
+from gangwen_dash.services.validators import Choice
 
-LOCATION_SOURCES = ("工地坐标", "设备定位", "地图选点")
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
 __all__ = ["FindingInput", "PhotoUpload", "RecordInspection", "RecordResult", "default_due_date",
@@ -49,57 +47,29 @@ def default_due_date(severity: str, found: date) -> date:
     return found + timedelta(days=int(get_settings().deadline_days.get(severity, 7)))
 
 
-def outside_district_message(lat: float, lon: float) -> str:
-    return geo.outside_district_message(lat, lon) + "，请重新定位或改用工地坐标"
-
-
 class FindingInput(BaseModel):
-    category: str
-    severity: str
-    responsible_unit: ResponsibleUnit
-    description: str
+    category: Choice("问题类别", domain.FINDING_CATEGORIES, message="请选择问题类别")
+    severity: Choice("问题程度", domain.SEVERITIES, message="请选择问题程度（一般/较重/严重）")
+    responsible_unit: validators.ResponsibleUnit
+    description: validators.Description
     due_date: date | None = None  # None: the default for the severity
     photos: list[PhotoUpload] = []
     hand_over_now: bool = False  # 当场交办: handed to the responsible unit on site
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, v: str) -> str:
-        if v not in domain.FINDING_CATEGORIES:
-            raise ValueError("请选择问题类别")
-        return v
-
-    @field_validator("severity")
-    @classmethod
-    def _severity(cls, v: str) -> str:
-        if v not in domain.SEVERITIES:
-            raise ValueError("请选择问题程度（一般/较重/严重）")
-        return v
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) < 2:
-            raise ValueError("请填写问题描述")
-        if len(v) > 500:
-            raise ValueError(f"问题描述不能超过 500 字（当前 {len(v)} 字）")
-        return v
 
 
 class RecordInspection(BaseModel):
     idempotency_key: str
     site_id: int | None
-    kind: str
+    kind: Choice("督查类型", domain.INSPECTION_KINDS, message="请选择督查类型（日常督查/抽查暗访）")
     inspected_at: datetime
     group_id: int
     member_ids: list[int]
     checklist: dict[str, str | None]
     findings: list[FindingInput] = []
-    location_source: str = "工地坐标"
+    location_source: Choice("定位方式", domain.LOCATION_SOURCES, message="请选择定位方式") = domain.LOC_SITE
     lat: float | None = None
     lon: float | None = None
-    notes: str = ""
+    notes: validators.InspectionNotes = ""
     confirm_flagged_photos: bool = False
 
     @field_validator("idempotency_key")
@@ -108,13 +78,6 @@ class RecordInspection(BaseModel):
         v = (v or "").strip()
         if not 8 <= len(v) <= 64:
             raise ValueError("提交标识无效，请刷新页面后重试")
-        return v
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v: str) -> str:
-        if v not in domain.INSPECTION_KINDS:
-            raise ValueError("请选择督查类型（日常督查/抽查暗访）")
         return v
 
     @field_validator("inspected_at")
@@ -127,21 +90,6 @@ class RecordInspection(BaseModel):
     @classmethod
     def _members(cls, v: list[int]) -> list[int]:
         return sorted(set(v))
-
-    @field_validator("location_source")
-    @classmethod
-    def _source(cls, v: str) -> str:
-        if v not in LOCATION_SOURCES:
-            raise ValueError("请选择定位方式")
-        return v
-
-    @field_validator("notes")
-    @classmethod
-    def _notes(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) > 1000:
-            raise ValueError("备注不能超过 1000 字")
-        return v
 
 
 TYPE_MESSAGES = {
@@ -163,13 +111,10 @@ class RecordResult:
 
 
 def _parse(command) -> RecordInspection:
-    if isinstance(command, RecordInspection):
-        return command
     try:
-        return RecordInspection.model_validate(command)
-    except ValidationError as exc:
-        failed = validation_errors(exc, TYPE_MESSAGES)
-        raise ValidationFailed({_finding_field(k): v for k, v in failed.errors.items()}) from None
+        return parse(RecordInspection, command, TYPE_MESSAGES)
+    except ValidationFailed as exc:
+        raise ValidationFailed({_finding_field(k): v for k, v in exc.errors.items()}) from None
 
 
 def _finding_field(key: str) -> str:
@@ -207,13 +152,21 @@ def cross_check(cmd: RecordInspection, now: datetime) -> dict[str, str]:
             errors[f"findings.{i}.due_date"] = f"整改期限（{f.due_date:%Y-%m-%d}）不能早于督查日期（{found_on:%Y-%m-%d}）"
         if not f.photos:
             errors[f"findings.{i}.photos"] = "请至少上传一张问题照片（不符合项必须有照片为证）"
-    if cmd.location_source != "工地坐标" and (cmd.lat is None or cmd.lon is None):
+    if cmd.location_source != domain.LOC_SITE and (cmd.lat is None or cmd.lon is None):
         errors["location"] = "请先获取定位或在地图上选点，或改用工地坐标"
-    if cmd.lat is not None and cmd.lon is not None and not geo.in_district(cmd.lat, cmd.lon):
-        errors["location"] = outside_district_message(cmd.lat, cmd.lon)
+    if cmd.lat is not None and cmd.lon is not None and (outside := _outside(cmd.lat, cmd.lon)):
+        errors["location"] = outside
     elif (cmd.lat is None) != (cmd.lon is None):
         errors["location"] = "纬度和经度须同时填写"
     return errors
+
+
+def _outside(lat: float, lon: float) -> str | None:
+    try:
+        validators.in_district(lat, lon, validators.RELOCATE)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def field_errors(command: dict, *, now: datetime | None = None) -> dict[str, str]:
@@ -294,7 +247,7 @@ def _store(actor: Actor, cmd: RecordInspection, processed, writer: photos.PhotoW
         checks = [evidence.check(p, site, cmd.inspected_at, f"findings.{i}.photos", cmd.confirm_flagged_photos)
                   for i, p in enumerate(processed)]
 
-        if cmd.location_source == "工地坐标" or cmd.lat is None:
+        if cmd.location_source == domain.LOC_SITE or cmd.lat is None:
             lat, lon = site.lat, site.lon
         else:
             lat, lon = cmd.lat, cmd.lon

@@ -22,9 +22,8 @@ from gangwen_dash.config import get_settings, local_now
 from gangwen_dash.db import write_session
 from gangwen_dash.models import AppState, Finding, InspectionGroup, Letter, Photo, Site, Street, Unit, letter_items
 from gangwen_dash.queries.findings import category_label
-from gangwen_dash.services import findings, units
+from gangwen_dash.services import findings, units, validators
 from gangwen_dash.services.base import Actor, NotFound, ValidationFailed, audit, check_version, require
-from gangwen_dash.services.fields import ResponsibleUnit
 
 
 class LetterItem(BaseModel):
@@ -34,9 +33,9 @@ class LetterItem(BaseModel):
 
 
 class IssueLetter(BaseModel):
-    responsible_unit: ResponsibleUnit
+    responsible_unit: validators.ResponsibleUnit
     items: list[LetterItem]
-    note: str = ""
+    note: validators.HandOverNote = ""
 
     @field_validator("items")
     @classmethod
@@ -45,14 +44,6 @@ class IssueLetter(BaseModel):
             raise ValueError("请至少选择一个问题")
         if len({i.finding_id for i in v}) != len(v):
             raise ValueError("同一问题不能重复列入交办单")
-        return v
-
-    @field_validator("note")
-    @classmethod
-    def _note(cls, v: str) -> str:
-        v = (v or "").strip()
-        if len(v) > 500:
-            raise ValueError("交办意见不能超过 500 字")
         return v
 
 
@@ -79,7 +70,7 @@ def _item_content(session: Session, f: Finding) -> dict:
 def issue_letter(actor: Actor, command: IssueLetter | dict, *, now: datetime | None = None, engine=None) -> int:
     """Hand the problems over with one numbered letter; returns the letter's id."""
     require(actor, "letter.issue")
-    cmd = findings._parse(IssueLetter, command)
+    cmd = findings.parse_command(IssueLetter, command)
     now = (now or local_now()).replace(microsecond=0)
     with write_session(engine) as session:
         unit = units.resolve(session, cmd.responsible_unit)
@@ -91,7 +82,7 @@ def issue_letter(actor: Actor, command: IssueLetter | dict, *, now: datetime | N
                 raise NotFound(f"问题 #{item.finding_id} 不存在")
             require(actor, "letter.issue", group_id=f.group_id)
             check_version(session, f, item.expected_version, entity="finding", label=f"问题 #{f.id}",
-                                   labels=findings.LABELS, current=findings._state(f))
+                                   labels=findings.LABELS, current=findings.tracked_state(f))
             if f.status == domain.ST_NEW:
                 if item.due_date is None:
                     errors[f"items.{i}.due_date"] = f"问题 #{f.id}：请选择整改期限"

@@ -15,7 +15,7 @@ from gangwen_dash import domain
 from gangwen_dash.db import write_session
 from gangwen_dash.models import InspectionGroup, Member, Unit, User
 from gangwen_dash.passwords import hash_password
-from gangwen_dash.services import sessions
+from gangwen_dash.services import sessions, validators
 from gangwen_dash.services.auth import MIN_PASSWORD_LENGTH
 from gangwen_dash.services.base import (
     Actor,
@@ -28,6 +28,7 @@ from gangwen_dash.services.base import (
     snapshot,
     validation_errors,
 )
+from gangwen_dash.services.validators import Choice, Text
 
 USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角色", "group_id": "督查组",
                "member_id": "对应委员", "unit_id": "责任单位", "is_active": "启用", "must_change_password": "须改密码"}
@@ -42,8 +43,9 @@ def user_snapshot(user: User) -> dict[str, Any]:
 class UserCmd(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str
-    display_name: str = ""
-    role: str
+    display_name: Text("姓名", validators.SHORT, required=False) = ""
+    role: Choice("角色", domain.ROLES, message="角色应为 " + "、".join(
+        f"{r}（{domain.ROLE_LABELS[r]}）" for r in domain.ROLES) + " 之一")
     group_id: int | None = None
     member_id: int | None = None
     unit_id: int | None = None
@@ -59,21 +61,6 @@ class UserCmd(BaseModel):
             raise ValueError("用户名只能包含字母、数字和 . _ - @，且不超过 40 个字符")
         return text
 
-    @field_validator("display_name", mode="before")
-    @classmethod
-    def _display(cls, v):
-        text = "" if v is None else str(v).strip()
-        if len(text) > 40:
-            raise ValueError("姓名不能超过 40 字")
-        return text
-
-    @field_validator("role")
-    @classmethod
-    def _role(cls, v):
-        if v not in domain.ROLES:
-            labels = "、".join(f"{r}（{domain.ROLE_LABELS[r]}）" for r in domain.ROLES)
-            raise ValueError(f"角色应为 {labels} 之一")
-        return v
 
     @model_validator(mode="after")
     def _group(self):

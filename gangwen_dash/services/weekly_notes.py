@@ -17,6 +17,7 @@ from gangwen_dash.config import local_now
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.domain.dates import DateFormatError, iso_week_label, parse_iso_week
 from gangwen_dash.models import WeeklyNote
+from gangwen_dash.services import validators
 from gangwen_dash.services.base import (
     Actor,
     StaleEdit,
@@ -29,7 +30,7 @@ from gangwen_dash.services.base import (
     validation_errors,
 )
 
-MAX_LENGTH = 2000
+MAX_LENGTH = validators.WEEKLY_PLAN
 LABELS = {"next_week_plan": "下周安排"}
 
 
@@ -50,10 +51,7 @@ class SaveWeeklyNote(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
-        value = (value or "").replace("\r\n", "\n").strip()
-        if len(value) > MAX_LENGTH:
-            raise ValueError(f"下周安排不能超过 {MAX_LENGTH} 字（当前 {len(value)} 字）")
-        return value
+        return validators.text((value or "").replace("\r\n", "\n"), "下周安排", MAX_LENGTH, min_len=0)
 
 
 def _label(iso_week: str) -> str:

@@ -192,10 +192,11 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
 
     from gangwen_dash import maps
     from gangwen_dash.pickmap import build_pick_map, click_to_wgs
-    from gangwen_dash.services import records
+    from gangwen_dash.services import record_kinds, records
     from gangwen_dash.services.base import ServiceError
     from gangwen_dash.ui import reads
     from gangwen_dash.ui.maps import asset_base_url, map_tiles
+    from gangwen_dash.ui.records import load_for_edit
 
     names = dict(zip(unverified["id"], unverified["name"], strict=True))
     site_id = st.selectbox("在地图上放置", list(names), format_func=lambda i: f"#{i} {names[i]}",
@@ -216,8 +217,8 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
     st.caption(f"在地图上点一下工地的位置；当前：{point[0]:.6f}, {point[1]:.6f}（WGS-84）")
     if st.button("保存此位置", key="exchange.place_save", disabled=point_key not in st.session_state):
         try:
-            opened = records.load_for_edit("site", site_id)
-            form = {f.name: opened[f.name] for f in records.spec("site").fields}
+            opened = load_for_edit("site", site_id)
+            form = {f.name: opened[f.name] for f in record_kinds.spec("site").fields}
             records.update(actor, "site", site_id, form | {"lat": point[0], "lon": point[1]}, opened["version"],
                            original=opened)
         except ServiceError as exc:

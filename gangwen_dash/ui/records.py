@@ -18,10 +18,11 @@ from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import audit as audit_queries
 from gangwen_dash.queries import records as record_queries
-from gangwen_dash.services.records import EntitySpec, Field
+from gangwen_dash.services.record_kinds import EntitySpec, Field
 from gangwen_dash.ui.usertext import md
 
 TTL = 120
+DEFAULT_ENTITY = "site"  # the kind the secretariat edits most: the records page opens on it
 
 
 def _url() -> str:
@@ -57,6 +58,12 @@ def pick_key(entity: str, titles: dict[int, str], pending: int | None = None) ->
     if (pending is not None or key not in st.session_state) and previous in (0, *titles):
         st.session_state[key] = previous
     return key
+
+
+def load_for_edit(entity: str, record_id: int) -> dict[str, Any]:
+    """Not cached: an edit form starts from the record as it is now (its version included)."""
+    with read_session(get_engine(_url())) as session:
+        return record_queries.load_for_edit(session, entity, record_id)
 
 
 def load_history(entity: str, entity_id: int) -> pd.DataFrame:

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from gangwen_dash.db import read_session
 from gangwen_dash.models import AuditLog, Site, Street, User
-from gangwen_dash.services import records, users
+from gangwen_dash.services import record_kinds, records, users
 from gangwen_dash.ui.navigation import pages_for
 from tests.support.apptest import app_test, record_picker
 from tests.support.inspections import actor
+from tests.support.records import load_for_edit
 from tests.support.workbooks import TODAY, good_rows, to_bytes
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'; DROP TABLE sites; --",
@@ -29,7 +30,7 @@ def _button(at, label: str):
 
 
 def _form_data(entity: str, values: dict) -> dict:
-    return {f.name: values[f.name] for f in records.spec(entity).fields}
+    return {f.name: values[f.name] for f in record_kinds.spec(entity).fields}
 
 
 def test_navigation_shows_management_pages_to_the_secretariat_only():
@@ -56,7 +57,7 @@ def test_edit_a_site_and_a_stale_edit_says_what_changed(demo_engine):
     at.selectbox(key="records.kind").set_value("site").run()
     record_picker(at).set_value(site_id).run()
     assert not at.exception
-    opened = records.load_for_edit("site", site_id, engine=demo_engine)
+    opened = load_for_edit("site", site_id, engine=demo_engine)
     old_address = opened["address"]
     # Meanwhile someone else changes the address.
     other = actor(demo_engine, "admin")

@@ -194,14 +194,15 @@ def test_cli_imports_a_ledger_with_map_and_set_and_refuses_bad_names(known, tmp_
 
 
 def test_placing_a_flagged_site_clears_位置待核(known):
-    from gangwen_dash.services import records
+    from gangwen_dash.services import record_kinds, records
+    from tests.support.records import load_for_edit
 
     data = write_ledger()
     assert importer.import_ledger(ADMIN, data, chosen(data), sheet=SHEET, today=TODAY, engine=known).written
     with read_session(known) as s:
         site_id = s.execute(select(Site.id).where(Site.location_unverified)).scalar_one()
-    opened = records.load_for_edit("site", site_id, engine=known)
-    form = {f.name: opened[f.name] for f in records.spec("site").fields}
+    opened = load_for_edit("site", site_id, engine=known)
+    form = {f.name: opened[f.name] for f in record_kinds.spec("site").fields}
     records.update(ADMIN, "site", site_id, form | {"address": "秦灶路1号"}, opened["version"], engine=known)
     with read_session(known) as s:
         assert s.get(Site, site_id).location_unverified  # an address alone does not place it

@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 
 from gangwen_dash.db import read_session
 from gangwen_dash.models import AuditLog, Finding, Site, User, WeeklyNote
-from gangwen_dash.services import findings, records, users, weekly_notes
+from gangwen_dash.services import findings, record_kinds, records, users, weekly_notes
 from gangwen_dash.services.base import StaleEdit
 from gangwen_dash.services.inspections import record_inspection
 from tests.support.inspections import NOW, actor, command
+from tests.support.records import load_for_edit
 
 
 def _race(monkeypatch, module, save_a, save_b):
@@ -157,8 +158,8 @@ def test_reference_record(demo_engine, monkeypatch):
     admin = actor(demo_engine, "admin")
     with read_session(demo_engine) as s:
         sid = s.execute(select(Site.id).order_by(Site.id)).scalars().first()
-    opened = records.load_for_edit("site", sid, engine=demo_engine)
-    data = {f.name: opened[f.name] for f in records.spec("site").fields}
+    opened = load_for_edit("site", sid, engine=demo_engine)
+    data = {f.name: opened[f.name] for f in record_kinds.spec("site").fields}
     builders = ("甲建设公司", "乙建设公司")
     results = _race(monkeypatch, records, *(
         lambda b=b: records.update(admin, "site", sid, {**data, "builder": b}, opened["version"], engine=demo_engine)

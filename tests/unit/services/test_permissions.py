@@ -26,15 +26,30 @@ from gangwen_dash.exchange import exporter, importer, workbook
 from gangwen_dash.exchange.mapping import Mapping
 from gangwen_dash.models import (
     AuditLog,
+    ConsultationRoom,
     Draft,
     ExtensionRequest,
     Finding,
     Inspection,
     Member,
+    Site,
     Street,
     User,
 )
-from gangwen_dash.services import auth, drafts, findings, letters, records, sessions, sites, users, weekly_notes
+from gangwen_dash.services import (
+    auth,
+    drafts,
+    findings,
+    imports,
+    letters,
+    record_kinds,
+    records,
+    sessions,
+    sites,
+    units,
+    users,
+    weekly_notes,
+)
 from gangwen_dash.services.base import PermissionDenied
 from gangwen_dash.services.inspections import record_inspection
 from gangwen_dash.services.permissions import MATRIX
@@ -64,7 +79,7 @@ def _street(engine) -> int:
 def _record_data(entity: str, engine) -> dict:
     n = _uid()
     with read_session(engine) as s:
-        room = s.execute(select(records.ConsultationRoom.id)).scalars().first()
+        room = s.execute(select(ConsultationRoom.id)).scalars().first()
         members = s.execute(select(Member.id).limit(3)).scalars().all()
     street = _street(engine)
     return {
@@ -90,7 +105,7 @@ def _existing(entity: str, engine) -> tuple[int, dict, int]:
     data = _record_data(entity, engine)
     rid = records.create(admin, entity, data, engine=engine)
     edited = dict(data)
-    key = next(f.name for f in records.spec(entity).fields if f.kind == "text")
+    key = next(f.name for f in record_kinds.spec(entity).fields if f.kind == "text")
     edited[key] = f"{data[key]}改"
     return rid, edited, 1
 
@@ -151,18 +166,32 @@ SERVICES = [
     ("user.manage", "sessions.revoke_for", lambda a, e: sessions.revoke_for(a, _user_id(e), engine=e)),
     *[(f"{entity}.manage", f"records.create[{entity}]",
        (lambda ent: lambda a, e: records.create(a, ent, _record_data(ent, e), engine=e))(entity))
-      for entity in records.SPECS],
+      for entity in record_kinds.SPECS],
     *[(f"{entity}.manage", f"records.update[{entity}]",
        (lambda ent: lambda a, e: (lambda rid, data, v: records.update(a, ent, rid, data, v, engine=e))(
            *_existing(ent, e)))(entity))
-      for entity in records.SPECS],
+      for entity in record_kinds.SPECS],
     ("data.import", "importer.import_workbook",
      lambda a, e: _ok(importer.import_workbook(a, _import_file(), engine=e))),
     ("data.import", "importer.import_ledger",
      lambda a, e: _ok(importer.import_ledger(a, _ledger_file(), Mapping("社情民意", {
          "标题": "title", "收集人": "collector", "日期": "submitted_on", "状态": "status"}), sheet="台账", engine=e))),
-    ("data.import", "findings.correct_from_import", lambda a, e: _in_session(e, lambda s: findings.correct_from_import(
-        s, a, (fid := finding_in(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid)))),
+    ("data.import", "imports.import_street", lambda a, e: _in_session(e, lambda s: imports.import_street(
+        s, a, {"name": f"街道{_uid()}", "lat": 32.05, "lon": 120.8}))),
+    ("data.import", "imports.import_inspection", lambda a, e: _in_session(e, lambda s: imports.import_inspection(
+        s, a, {"site_id": s.execute(select(Site.id)).scalars().first(), "group_id": group_a(e),
+               "inspected_at": datetime(2019, 6, 1, 9, 0)}, today=date(2019, 12, 31)))),
+    ("data.import", "imports.import_finding", lambda a, e: _in_session(e, lambda s: imports.import_finding(
+        s, a, s.execute(select(Inspection)).scalars().first(),
+        {"category": "S1", "severity": "一般", "description": f"导入的问题{_uid()}", "status": "待交办",
+         "responsible_unit": units.active_names(s)[0], "due_date": date(2030, 1, 1)},
+        today=date(2030, 1, 1), units=units.active_names(s)))),
+    ("data.import", "imports.record_import", lambda a, e: _in_session(e, lambda s: imports.record_import(
+        s, a, {"file": "台账.xlsx"}, mapping={"signature": f"sig-{_uid()}", "target": "社情民意", "headers": ["标题"],
+                                            "columns": {"标题": "title"}, "fixed": {}}))),
+    ("data.import", "imports.correct_finding", lambda a, e: _in_session(e, lambda s: imports.correct_finding(
+        s, a, (fid := finding_in(e, "整改中")), {"severity": "严重"}, _finding_version(e, fid),
+        today=date(2030, 1, 1), units=units.active_names(s)))),
     ("data.export", "exporter.export", lambda a, e: exporter.export(a, BytesIO(), engine=e)),
 ]
 

@@ -20,9 +20,10 @@ from gangwen_dash.config import PROJECT_ROOT
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import AuditLog, Site, User
 from gangwen_dash.queries.audit import history
-from gangwen_dash.services import auth, records
+from gangwen_dash.services import auth, record_kinds, records
 from gangwen_dash.services.base import StaleEdit, ValidationFailed
 from tests.support.inspections import actor
+from tests.support.records import load_for_edit
 from tests.support.workbooks import good_rows, to_bytes
 
 
@@ -85,8 +86,8 @@ def test_template_import_dry_run_and_export_commands(db_url, tmp_path, capsys):
 def _site(engine) -> tuple[int, dict]:
     with read_session(engine) as s:
         sid = s.execute(select(Site.id).order_by(Site.id)).scalars().first()
-    values = records.load_for_edit("site", sid, engine=engine)
-    return sid, {f.name: values[f.name] for f in records.spec("site").fields}
+    values = load_for_edit("site", sid, engine=engine)
+    return sid, {f.name: values[f.name] for f in record_kinds.spec("site").fields}
 
 
 def test_stale_edit_is_refused_with_what_changed_and_history_shows_both_edits(demo_engine):
@@ -105,8 +106,8 @@ def test_stale_edit_is_refused_with_what_changed_and_history_shows_both_edits(de
     assert list(rows["action"]) == ["修改工地"]
     assert "状态：在建 → 停工" in rows["changes"].iloc[0]
     # Unchanged data makes no new version and no audit row.
-    same = records.load_for_edit("site", sid, engine=demo_engine)
-    assert records.update(admin, "site", sid, {f.name: same[f.name] for f in records.spec("site").fields}, 2,
+    same = load_for_edit("site", sid, engine=demo_engine)
+    assert records.update(admin, "site", sid, {f.name: same[f.name] for f in record_kinds.spec("site").fields}, 2,
                           engine=demo_engine) == 2
 
 
