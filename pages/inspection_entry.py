@@ -127,7 +127,7 @@ if errors:
 ss.setdefault("entry.kind", domain.KIND_ROUTINE)
 ss.setdefault("entry.date", now.date())
 ss.setdefault("entry.time", now.time())
-ss.setdefault("entry.loc_source", "工地坐标")
+ss.setdefault("entry.loc_source", domain.LOC_SITE)
 ss.setdefault("entry.site_q", "")
 ss.setdefault("entry.street", 0)
 ss.setdefault("entry.notes", "")
@@ -235,14 +235,14 @@ if roster is not None:
                    key="entry.members", placeholder="请选择委员", **kw)
     err("member_ids", errors)
 
-st.segmented_control("定位方式", ("工地坐标", "设备定位", "地图选点"), key="entry.loc_source", required=True, **kw)
+st.segmented_control("定位方式", domain.LOCATION_SOURCES, key="entry.loc_source", required=True, **kw)
 source = ss.get("entry.loc_source")
-if source == "设备定位":
+if source == domain.LOC_DEVICE:
     if device:
         st.caption(f"使用设备定位：{device['lat']:.5f}, {device['lon']:.5f}")
     else:
         st.caption("请先点上方“获取当前位置”。")
-elif source == "地图选点":
+elif source == domain.LOC_MAP:
     if ss.get("entry.lat") is None and site:
         ss["entry.lat"], ss["entry.lon"] = site["lat"], site["lon"]
     tiles, tiles_warning = map_tiles()

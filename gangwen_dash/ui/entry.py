@@ -302,11 +302,11 @@ def build_command(group_id: int, *, photo_bytes: bool = True) -> tuple[dict, lis
             "due_date": ss.get(f"entry.f.{slot}.due"), "photos": _uploads(slot, photo_bytes),
             "hand_over_now": bool(ss.get(f"entry.f.{slot}.handover")),
         })
-    source = ss.get("entry.loc_source") or "工地坐标"
+    source = ss.get("entry.loc_source") or domain.LOC_SITE
     lat = lon = None
-    if source == "设备定位" and ss.get(DEVICE_POS):
+    if source == domain.LOC_DEVICE and ss.get(DEVICE_POS):
         lat, lon = ss[DEVICE_POS]["lat"], ss[DEVICE_POS]["lon"]
-    elif source == "地图选点":
+    elif source == domain.LOC_MAP:
         lat, lon = ss.get("entry.lat"), ss.get("entry.lon")
     return {
         "idempotency_key": token(), "site_id": ss.get("entry.site"), "kind": ss.get("entry.kind"),

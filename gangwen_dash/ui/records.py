@@ -1,5 +1,5 @@
 """Streamlit helpers for the secretariat's records page: cached lists, a form drawn from an
-``EntitySpec`` and the history table. Every cached function is keyed by the database URL.
+``EntitySpec`` and the history table. Lists are cached reads (``ui.reads``); edits and histories read fresh.
 
 User text is only ever shown through ``st.dataframe``/widgets (inert) or as plain text — never
 through HTML, so markup typed into a record stays text.
@@ -14,39 +14,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from gangwen_dash.config import get_settings
-from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.queries import audit as audit_queries
 from gangwen_dash.queries import records as record_queries
 from gangwen_dash.services.record_kinds import EntitySpec, Field
+from gangwen_dash.ui.reads import cached, read
 from gangwen_dash.ui.usertext import md
 
-TTL = 120
 DEFAULT_ENTITY = "site"  # the kind the secretariat edits most: the records page opens on it
 
-
-def _url() -> str:
-    return get_settings().database_url
+load_listing = cached(max_entries=64)(record_queries.listing)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _listing(url: str, entity: str, search: str) -> pd.DataFrame:
-    with read_session(get_engine(url)) as session:
-        return record_queries.listing(session, entity, search)
-
-
-def load_listing(entity: str, search: str = "") -> pd.DataFrame:
-    return _listing(_url(), entity, search)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _options(url: str, ref: str) -> list[tuple[int, str]]:
-    with read_session(get_engine(url)) as session:
-        return record_queries.options(session, ref)
-
-
-def load_options(ref: str) -> dict[int, str]:
-    return dict(_options(_url(), ref))
+@cached(max_entries=32)
+def load_options(session, ref: str) -> dict[int, str]:
+    return dict(record_queries.options(session, ref))
 
 
 def pick_key(entity: str, titles: dict[int, str], pending: int | None = None) -> str:
@@ -62,19 +43,16 @@ def pick_key(entity: str, titles: dict[int, str], pending: int | None = None) ->
 
 def load_for_edit(entity: str, record_id: int) -> dict[str, Any]:
     """Not cached: an edit form starts from the record as it is now (its version included)."""
-    with read_session(get_engine(_url())) as session:
-        return record_queries.load_for_edit(session, entity, record_id)
+    return read(record_queries.load_for_edit, entity, record_id)
 
 
 def load_history(entity: str, entity_id: int) -> pd.DataFrame:
     """Not cached: a history must show the latest change at once."""
-    with read_session(get_engine(_url())) as session:
-        return audit_queries.history(session, entity, entity_id)
+    return read(audit_queries.history, entity, entity_id)
 
 
 def load_recent(limit: int = 100) -> pd.DataFrame:
-    with read_session(get_engine(_url())) as session:
-        return audit_queries.recent(session, limit)
+    return read(audit_queries.recent, limit)
 
 
 def _parse_date(value: Any) -> date | None:
