@@ -12,9 +12,9 @@ MAX_PHOTOS = 2  # before-photos printed per problem
 
 
 def render_html(content: dict) -> str:
-    photos = {it["finding_id"]: [u for u in (render._data_uri(p) for p in it.get("photos", [])[:MAX_PHOTOS]) if u]
+    photos = {it["finding_id"]: [u for u in (render.photo_data_uri(p) for p in it.get("photos", [])[:MAX_PHOTOS]) if u]
               for it in content["items"]}
-    return render._env.get_template("letter.html.j2").render(c=content, photos=photos)
+    return render.jinja_env.get_template("letter.html.j2").render(c=content, photos=photos)
 
 
 def export_pdf(content: dict, path: Path) -> None:

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WIDTH, HEIGHT = 1920, 1080
 PHOTO_EDGE = 640  # longest edge of an inlined photo, px
 
-_env = Environment(
+jinja_env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(enabled_extensions=("html", "j2", "html.j2"), default=True),
     undefined=StrictUndefined,
@@ -42,7 +42,7 @@ class RenderError(RuntimeError):
     """Chromium could not be started or failed to render; the message is Chinese."""
 
 
-def _data_uri(rel: str) -> str | None:
+def photo_data_uri(rel: str) -> str | None:
     """A small JPEG data URI of the stored photo ``rel`` (None when missing, unreadable or outside the store)."""
     from PIL import Image, ImageOps
 
@@ -66,19 +66,19 @@ def photo_uris(pack: WeeklyPack) -> dict[tuple[int, str], str | None]:
     """Inlined before/after photos of the pack's typical problems (paths relative to the photo store)."""
     out = {}
     for pair in pack.pairs:
-        out[(pair.finding_id, "before")] = _data_uri(pair.before_path)
-        out[(pair.finding_id, "after")] = _data_uri(pair.after_path)
+        out[(pair.finding_id, "before")] = photo_data_uri(pair.before_path)
+        out[(pair.finding_id, "after")] = photo_data_uri(pair.after_path)
     return out
 
 
 def render_fragment(pack: WeeklyPack) -> str:
     from gangwen_dash.reports.xlsx import OVERDUE_TITLE
 
-    return _env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack), overdue_sheet=OVERDUE_TITLE)
+    return jinja_env.get_template("weekly.html.j2").render(p=pack, photos=photo_uris(pack), overdue_sheet=OVERDUE_TITLE)
 
 
 def render_document(pack: WeeklyPack) -> str:
-    return _env.get_template("document.html.j2").render(
+    return jinja_env.get_template("document.html.j2").render(
         p=pack, fragment=render_fragment(pack), width=WIDTH, height=HEIGHT
     )
 
