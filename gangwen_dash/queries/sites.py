@@ -14,6 +14,7 @@ a correlated subquery (perf-baselines.md rule 3: 4 ms at 1M inspections, where G
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from gangwen_dash import domain
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import ConsultationRoom, Finding, Inspection, LivelihoodProject, Site, Street
+from gangwen_dash.queries.reference import streets as street_frame
 from gangwen_dash.queries.rollup import no_index
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
@@ -175,3 +177,29 @@ def unverified_sites(session: Session) -> pd.DataFrame:
         .join(Street, Street.id == Site.street_id).where(Site.location_unverified).order_by(Site.id)
     ).all()
     return pd.DataFrame(rows, columns=["id", "name", "street", "lat", "lon", "created_at"])
+
+
+@dataclass
+class MapData:
+    """What the district map shows (WGS-84 coordinates); built by ``map_data``, drawn by ``maps``."""
+
+    sites: pd.DataFrame  # site_cards
+    rooms: pd.DataFrame  # rooms_with_projects [0]
+    projects: pd.DataFrame  # rooms_with_projects [1]
+    heat: pd.DataFrame  # finding_heat
+    streets: pd.DataFrame  # queries.reference.streets
+    title: str = ""
+
+
+def map_data(session: Session, period: Period, filters: Filters = Filters(), title: str = "") -> MapData:
+    """Everything the map shows for a period and filters: cards as of the period's end, the rooms and
+    projects as of then, the period's problem heat; with a street filter only that street's rooms."""
+    sites = site_cards(session, period.end, filters)
+    rooms, projects = rooms_with_projects(session, period.end)
+    heat = finding_heat(session, period, filters)
+    streets = street_frame(session)
+    if filters.street_id is not None:
+        streets = streets[streets["id"] == filters.street_id].reset_index(drop=True)
+        rooms = rooms[rooms["street"].isin(streets["name"])].reset_index(drop=True)
+        projects = projects[projects["room_id"].isin(rooms["id"])].reset_index(drop=True)
+    return MapData(sites, rooms, projects, heat, streets, title)

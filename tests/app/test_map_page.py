@@ -1,7 +1,7 @@
 """督查地图 under AppTest with the 2019 demo (both engines).
 
 AppTest does not render components (the st_folium iframe): the map itself is tested as a function in
-tests/unit/test_maps.py and in a real browser in tests/e2e/test_map_browser.py. Here: the page runs,
+tests/unit/maps/ and in a real browser in tests/e2e/test_map_browser.py. Here: the page runs,
 its figures agree with the query layer, the URL filters apply, and a selected site shows its timeline.
 """
 

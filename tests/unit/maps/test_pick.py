@@ -4,7 +4,7 @@ import pytest
 
 from gangwen_dash import maps
 from gangwen_dash.domain import geo
-from gangwen_dash.pickmap import build_pick_map, click_to_wgs
+from gangwen_dash.maps.pick import build_pick_map, click_to_wgs
 
 POINT = (32.0621, 120.8243)
 
