@@ -58,24 +58,28 @@ def site_cards(session: Session, as_of: date, filters: Filters = Filters()) -> p
     """One row per site (columns ``SITE_COLUMNS``), ordered by street then name."""
     end = _end_of(as_of)
     # Open at the end of as_of = open now or closed after it (found by then): two disjoint parts, each
-    # read from its own partial index (ix_findings_open_due_id covers the open ones).
+    # counted per site from its own partial index — the open ones from ix_findings_open_site (site order,
+    # index only: no sort), those closed later from ix_findings_closed_at — then added up per site.
     parts = []
-    for still_open in (Finding.closed_at.is_(None), Finding.closed_at >= end):
+    for still_open, site_id in ((Finding.closed_at.is_(None), Finding.site_id),
+                                (Finding.closed_at >= end, no_index(Finding.site_id))):
         part = select(
-            Finding.site_id.label("site_id"),
-            case((Finding.due_date < as_of, 1), else_=0).label("overdue"),
-            case((Finding.severity == domain.SEV_SEVERE, 1), else_=0).label("severe"),
+            site_id.label("site_id"),
+            func.count().label("n"),
+            func.sum(case((Finding.due_date < as_of, 1), else_=0)).label("overdue"),
+            func.sum(case((Finding.severity == domain.SEV_SEVERE, 1), else_=0)).label("severe"),
         ).where(still_open, no_index(Finding.found_at) < end)
         if filters.group_id is not None:
-            part = part.where(Finding.group_id == filters.group_id)
-        parts.append(part)
-    rows_open = union_all(*parts).subquery()
+            group_id = Finding.group_id if site_id is Finding.site_id else no_index(Finding.group_id)
+            part = part.where(group_id == filters.group_id)
+        parts.append(part.group_by(site_id))
+    per_part = union_all(*parts).subquery()
     agg = select(
-        rows_open.c.site_id,
-        func.count().label("open_count"),
-        func.sum(rows_open.c.overdue).label("overdue_count"),
-        func.sum(rows_open.c.severe).label("severe_open_count"),
-    ).group_by(rows_open.c.site_id).subquery()
+        per_part.c.site_id,
+        func.sum(per_part.c.n).label("open_count"),
+        func.sum(per_part.c.overdue).label("overdue_count"),
+        func.sum(per_part.c.severe).label("severe_open_count"),
+    ).group_by(per_part.c.site_id).subquery()
 
     latest = select(Inspection.id).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
     if filters.group_id is not None:
