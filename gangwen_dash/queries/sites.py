@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.domain.periods import Filters, Period
@@ -81,20 +81,22 @@ def site_cards(session: Session, as_of: date, filters: Filters = Filters()) -> p
         func.sum(per_part.c.severe).label("severe_open_count"),
     ).group_by(per_part.c.site_id).subquery()
 
-    latest = select(Inspection.id).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
-    if filters.group_id is not None:
-        latest = latest.where(Inspection.group_id == filters.group_id)
-    latest_id = latest.order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(1) \
-        .correlate(Site).scalar_subquery()
-    last = aliased(Inspection)
+    # The latest inspection by the end of as_of (of the group, with a group filter): one index probe per
+    # site for each column — correlated subqueries in the select list, not a join on a subquery (which
+    # PostgreSQL answers by hashing the whole inspections table).
+    def latest(column):
+        q = select(column).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
+        if filters.group_id is not None:
+            q = q.where(Inspection.group_id == filters.group_id)
+        return q.order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(1) \
+            .correlate(Site).scalar_subquery()
 
     stmt = (
         select(Site.id, Site.name, Site.street_id, Street.name, Site.lat, Site.lon, Site.status,
-               last.inspected_at, last.kind,
+               latest(Inspection.inspected_at), latest(Inspection.kind),
                func.coalesce(agg.c.open_count, 0), func.coalesce(agg.c.overdue_count, 0),
                func.coalesce(agg.c.severe_open_count, 0))
         .join(Street, Street.id == Site.street_id)
-        .outerjoin(last, last.id == latest_id)
         .outerjoin(agg, agg.c.site_id == Site.id)
     )
     if filters.street_id is not None:
