@@ -186,6 +186,8 @@ class Inspection(Base, Versioned):
         Index("ix_inspections_inspected_at", "inspected_at"),
         Index("ix_inspections_site_time", "site_id", "inspected_at"),
         Index("ix_inspections_group_time", "group_id", "inspected_at"),
+        # A group's latest inspection of each site (the map with a group filter; migration 0008_i14_maps).
+        Index("ix_inspections_site_group_time", "site_id", "group_id", "inspected_at"),
     )
 
 

@@ -18,7 +18,7 @@ from gangwen_dash.domain import geo
 from gangwen_dash.maps.assets import LEAFLET_CSS, LEAFLET_JS, Assets, check_no_cdn, inline_into
 from gangwen_dash.maps.district import outline_layer, shifted_frame, street_labels_layer
 from gangwen_dash.maps.escape import esc
-from gangwen_dash.maps.layers import HeatLayer, Legend, MapStyle, MetricScale, legend_html, rooms_layer
+from gangwen_dash.maps.layers import HeatLayer, LayerList, Legend, MapStyle, MetricScale, legend_html, rooms_layer
 from gangwen_dash.maps.site_cluster import SiteCluster
 from gangwen_dash.maps.tiles import Tiles
 from gangwen_dash.queries.sites import MapData
@@ -86,7 +86,7 @@ def build_map(data: MapData, tiles: Tiles, assets: Assets, *, height: int | str 
     HeatLayer(heat_rows, assets, "问题热力（本期）", radius=28, blur=20, minOpacity=0.35, maxZoom=14,
               max=max_w).add_to(m)
     Legend(legend_html(data.sites, tiles, data.title or f"{DISTRICT_NAME}工地牌色")).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    LayerList().add_to(m)
     return finish(m, assets)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from branca.element import CssLink, JavascriptLink, MacroElement
 from folium.elements import ElementAddToElement, JSCSSMixin
-from folium.map import Layer
+from folium.map import Layer, LayerControl
 from folium.template import Template
 
 from gangwen_dash.maps.assets import HEAT_JS, Assets, RawHtml
@@ -21,6 +21,7 @@ from gangwen_dash.queries.sites import CARD_LABELS, CARD_MEANINGS, CARDS
 CARD_COLOURS = {"red": "#C62828", "yellow": "#F9A825", "green": "#2E7D32"}
 ROOM_COLOURS = {"in_progress": "#6A1B9A", "solved": "#1565C0"}
 KINDS = ("日常督查", "抽查暗访")
+NARROW_PX = 600  # a map narrower than this (a phone) gets a folded layer list and a short legend
 
 MAP_CSS = """
 .leaflet-container { background: #F4F1EC; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
@@ -38,6 +39,7 @@ MAP_CSS = """
 .gw-legend i { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px;
                vertical-align: -1px; border: 1px solid #fff; }
 .gw-legend i.sq { border-radius: 2px; width: 10px; height: 10px; }
+.gw-legend-narrow { font-size: 11px; line-height: 1.4; padding: 4px 8px; } .gw-legend-narrow .gw-more { display: none; }
 .leaflet-control-layers { font-size: 12px; line-height: 1.4; }
 .gw-pop { font-size: 13px; line-height: 1.5; min-width: 180px; }
 .gw-pop b { font-size: 14px; } .gw-pop .tag { color: #fff; padding: 0 4px; border-radius: 3px; }
@@ -132,13 +134,14 @@ class Legend(JSCSSMixin):
             (function(){
                 var legend = L.control({position: 'bottomleft'});
                 legend.onAdd = function () {
-                    var div = L.DomUtil.create('div', 'gw-legend');
+                    var narrow = {{ this._parent.get_name() }}.getSize().x < NARROW_PX;
+                    var div = L.DomUtil.create('div', narrow ? 'gw-legend gw-legend-narrow' : 'gw-legend');
                     div.innerHTML = {{ this.html_json }};
                     return div;
                 };
                 legend.addTo({{ this._parent.get_name() }});
             })();
-        {% endmacro %}""")
+        {% endmacro %}""".replace("NARROW_PX", str(NARROW_PX)))
 
     def __init__(self, html_text: str) -> None:
         super().__init__()
@@ -149,18 +152,37 @@ class Legend(JSCSSMixin):
 
 
 def legend_html(sites: pd.DataFrame, tiles: Tiles, title: str) -> str:
+    """The legend; the parts in ``gw-more`` are hidden on a narrow map (a phone), the card counts stay."""
     counts = sites["card"].value_counts().to_dict() if len(sites) else {}
-    parts = [f"<b>{esc(title)}</b>"]
-    for card in CARDS:
-        parts.append(f'<i style="background:{CARD_COLOURS[card]}"></i>{CARD_LABELS[card]}'
-                     f" {counts.get(card, 0)} 个 · {CARD_MEANINGS[card]}")
-    parts.append(f'<i class="sq" style="background:{ROOM_COLOURS["in_progress"]}"></i>协商议事室（有推进中项目）')
-    parts.append(f'<i class="sq" style="background:{ROOM_COLOURS["solved"]}"></i>协商议事室（项目均已解决）')
-    parts.append("热力：本期发现问题（按严重程度加权）")
+    cards = [f'<i style="background:{CARD_COLOURS[card]}"></i>{CARD_LABELS[card]} {counts.get(card, 0)} 个'
+             f'<span class="gw-more"> · {CARD_MEANINGS[card]}</span>' for card in CARDS]
+    more = [f'<i class="sq" style="background:{ROOM_COLOURS["in_progress"]}"></i>协商议事室（有推进中项目）',
+            f'<i class="sq" style="background:{ROOM_COLOURS["solved"]}"></i>协商议事室（项目均已解决）',
+            "热力：本期发现问题（按严重程度加权）"]
     if tiles.gcj02:
-        parts.append("坐标已按 GCJ-02 偏移显示")
-    return "<br>".join(parts)
+        more.append("坐标已按 GCJ-02 偏移显示")
+    return "<br>".join([f"<b>{esc(title)}</b>", *cards]) + '<span class="gw-more"><br>' + "<br>".join(more) + "</span>"
 
+
+class LayerList(LayerControl):
+    """folium's layer control, expanded on a wide map and folded into its button on a narrow one (a phone),
+    where the open list would cover the sites."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers: { {%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
+                overlays: { {%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
+            };
+            var {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers, {{ this.get_name() }}_layers.overlays,
+                Object.assign({{ this.options|tojavascript }},
+                              {collapsed: {{ this._parent.get_name() }}.getSize().x < NARROW_PX})
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}""".replace("NARROW_PX", str(NARROW_PX)))
+
+    def __init__(self) -> None:
+        super().__init__(position="topright", collapsed=False)
 
 
 def rooms_layer(rooms: pd.DataFrame, projects: pd.DataFrame, max_titles: int = 6) -> JsLayer:
