@@ -179,6 +179,8 @@ class LayerList(LayerControl):
                 Object.assign({{ this.options|tojavascript }},
                               {collapsed: {{ this._parent.get_name() }}.getSize().x < NARROW_PX})
             ).addTo({{ this._parent.get_name() }});
+            {{ this.get_name() }}._layersLink.title = '图层';
+            {{ this.get_name() }}._layersLink.setAttribute('aria-label', '图层');
         {% endmacro %}""".replace("NARROW_PX", str(NARROW_PX)))
 
     def __init__(self) -> None:
