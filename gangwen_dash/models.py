@@ -189,6 +189,8 @@ class Inspection(Base, Versioned):
         Index("ix_inspections_inspected_at", "inspected_at"),
         Index("ix_inspections_site_time", "site_id", "inspected_at"),
         Index("ix_inspections_group_time", "group_id", "inspected_at"),
+        # A group's latest inspection of each site (the map with a group filter; migration 0008_i14_maps).
+        Index("ix_inspections_site_group_time", "site_id", "group_id", "inspected_at"),
     )
 
 
@@ -208,6 +210,7 @@ class ChecklistResult(Base):
 # at the unsettled findings (a partial index; one expression here, used by the index and the queries).
 SETTLE_DAYS = 31
 OPEN_DUE_ID_COLUMNS = ("due_date", "id", "group_id", "site_id", "found_at", "severity", "category", "closed_at")
+OPEN_SITE_COLUMNS = ("site_id", "group_id", "found_at", "due_date", "severity", "closed_at")
 UNSETTLED_COLUMNS = ("found_at", "group_id", "site_id", "category", "closed_at", "due_date", "first_due_date",
                      "replied_at")
 
@@ -279,6 +282,10 @@ class Finding(Base, Versioned):
         # list in (deadline, id) order with group / site / found_at to filter on, the map's site cards
         # (site, deadline, severity) and the open counts, all from the index alone.
         Index("ix_findings_open_due_id", *OPEN_DUE_ID_COLUMNS, postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL")),
+        # Open findings by site (migration 0008_i14_maps): the map's site cards count each site's open,
+        # overdue and 严重 problems from the index alone, in site order (no sort for the GROUP BY).
+        Index("ix_findings_open_site", *OPEN_SITE_COLUMNS, postgresql_where=text("closed_at IS NULL"),
               sqlite_where=text("closed_at IS NULL")),
         # The few findings whose state "as of" a day may differ from their state now although they were
         # found more than SETTLE_DAYS before it (migration 0005; queries.rollup).

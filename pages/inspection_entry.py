@@ -12,7 +12,6 @@ from streamlit_folium import st_folium
 
 from gangwen_dash import domain, maps, photos
 from gangwen_dash.config import get_settings, local_now
-from gangwen_dash.pickmap import build_pick_map, click_to_wgs
 from gangwen_dash.services.base import PermissionDenied, ValidationFailed
 from gangwen_dash.services.inspections import default_due_date, record_inspection
 from gangwen_dash.services.permissions import can
@@ -249,10 +248,10 @@ elif source == domain.LOC_MAP:
     if tiles_warning:
         st.caption(tiles_warning)
     here = (ss["entry.lat"], ss["entry.lon"]) if ss.get("entry.lat") is not None else None
-    picked = st_folium(build_pick_map(here, tiles, maps.Assets.served(asset_base_url())), key="entry.pickmap",
+    picked = st_folium(maps.build_pick_map(here, tiles, maps.Assets.served(asset_base_url())), key="entry.pickmap",
                        height=300, returned_objects=["last_clicked"], use_container_width=True)
     click = (picked or {}).get("last_clicked")
-    point = click_to_wgs(click, tiles)
+    point = maps.click_to_wgs(click, tiles)
     if point and point != ss.get("entry._last_click"):
         ss["entry._last_click"] = point
         ss["entry.lat"], ss["entry.lon"] = point

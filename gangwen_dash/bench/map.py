@@ -21,6 +21,7 @@ from gangwen_dash.config import DISTRICT_BBOX
 
 if TYPE_CHECKING:  # folium and pandas load only when the bench runs, not for every CLI call
     from gangwen_dash import maps
+    from gangwen_dash.queries.sites import MapData
 
 TARGETS = {10_000: {"build_ms": 150, "html_bytes": 1_500_000}}
 STREETS = ("唐闸镇街道", "天生港镇街道", "秦灶街道", "陈桥街道", "幸福街道", "永兴街道", "港闻经济开发区", "市北新城")
@@ -35,11 +36,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="输出 JSON 列表")
 
 
-def synthetic_data(n: int, seed: int = 7) -> maps.MapData:
+def synthetic_data(n: int, seed: int = 7) -> MapData:
     import pandas as pd
 
-    from gangwen_dash import maps
-    from gangwen_dash.queries.sites import SITE_COLUMNS
+    from gangwen_dash.queries.sites import SITE_COLUMNS, MapData
 
     rng = random.Random(seed)
     b = DISTRICT_BBOX
@@ -67,13 +67,13 @@ def synthetic_data(n: int, seed: int = 7) -> maps.MapData:
     heat = sites.iloc[:: 4][["lat", "lon"]].assign(weight=2.0, findings=1).reset_index(drop=True)
     streets = pd.DataFrame([(i + 1, s, 32.06, 120.83) for i, s in enumerate(STREETS)],
                            columns=["id", "name", "lat", "lon"])
-    return maps.MapData(sites, rooms, projects, heat, streets, f"基准：{n} 个工地")
+    return MapData(sites, rooms, projects, heat, streets, f"基准：{n} 个工地")
 
 
 def measure(n: int, repeat: int, tiles: maps.Tiles) -> tuple[dict, float]:
+    """({sites, build_ms, html_bytes}, cpu_ms): wall-clock and this process's CPU time, medians."""
     from gangwen_dash import maps
 
-    """({sites, build_ms, html_bytes}, cpu_ms): wall-clock and this process's CPU time, medians."""
     data = synthetic_data(n)
     times, cpu, size = [], [], 0
     for _ in range(max(1, repeat)):

@@ -9,7 +9,7 @@ indexes and the rollups rebuilt and ``ANALYZE``), and is removed afterwards.
 
 Views, anchored on the latest inspection as the page is: 本周 (its ISO week), 本月, 本年, a 90-day custom
 range ending that day — each ``queries.cockpit.cockpit`` (everything the cockpit page shows) — plus
-督查整改 (what its page loads) and 地图 (``maps.collect_map_data``) for the week. Filters: none, a group,
+督查整改 (what its page loads) and 地图 (``queries.sites.map_data``) for the week. Filters: none, a group,
 a street, both. Each cell: median of ``--runs`` runs in one process after a warm-up run (no
 Streamlit cache involved). ``naive_ms``: loading the tables into pandas and computing the year view there,
 once per engine.
@@ -59,13 +59,12 @@ def _filters(session):
 
 
 def _view(session, view: str, period, filters) -> None:
-    from gangwen_dash import maps
-    from gangwen_dash.queries import cockpit, rectification
+    from gangwen_dash.queries import cockpit, rectification, sites
 
     if view == "rectification":
         rectification.page_data(session, period, filters)
     elif view == "map":
-        maps.collect_map_data(session, period, filters)
+        sites.map_data(session, period, filters)
     else:
         cockpit.cockpit(session, period, filters)
 

@@ -43,6 +43,7 @@ def cmd_map_html(args) -> int:
     from gangwen_dash.config import get_settings
     from gangwen_dash.db import check_connection, read_session
     from gangwen_dash.domain.periods import Filters
+    from gangwen_dash.queries.sites import map_data
 
     try:
         tiles = maps.resolve_tiles(get_settings().tiles, args.tiles)
@@ -55,7 +56,7 @@ def cmd_map_html(args) -> int:
     with read_session() as session:
         period = _period(args, session)
         title = f"{DISTRICT_NAME}督查地图 {period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}"
-        data = maps.collect_map_data(session, period, Filters(args.group, args.street), title)
+        data = map_data(session, period, Filters(args.group, args.street), title)
     try:
         page = maps.standalone_html(data, tiles, title)
     except maps.AssetsMissing as exc:

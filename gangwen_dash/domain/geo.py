@@ -80,13 +80,17 @@ def wgs_to_gcj_arrays(lat, lon) -> tuple[np.ndarray, np.ndarray]:
     return np.where(inside, lat + dlat, lat), np.where(inside, lon + dlon, lon)
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine on a 6,371 km sphere)."""
+def distance_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres (haversine on a 6,371 km sphere).
+
+    Scalars give a float; numpy arrays (e.g. every site against one clicked point) give an array.
+    """
     r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(h))
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    d = 2 * r * np.arcsin(np.sqrt(h))
+    return float(d) if np.ndim(d) == 0 else d
 
 
 def in_district(lat: float, lon: float) -> bool:

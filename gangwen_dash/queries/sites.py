@@ -14,15 +14,17 @@ a correlated subquery (perf-baselines.md rule 3: 4 ms at 1M inspections, where G
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import ConsultationRoom, Finding, Inspection, LivelihoodProject, Site, Street
+from gangwen_dash.queries.reference import streets as street_frame
 from gangwen_dash.queries.rollup import no_index
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
@@ -56,39 +58,45 @@ def site_cards(session: Session, as_of: date, filters: Filters = Filters()) -> p
     """One row per site (columns ``SITE_COLUMNS``), ordered by street then name."""
     end = _end_of(as_of)
     # Open at the end of as_of = open now or closed after it (found by then): two disjoint parts, each
-    # read from its own partial index (ix_findings_open_due_id covers the open ones).
+    # counted per site from its own partial index — the open ones from ix_findings_open_site (site order,
+    # index only: no sort), those closed later from ix_findings_closed_at — then added up per site.
     parts = []
-    for still_open in (Finding.closed_at.is_(None), Finding.closed_at >= end):
+    for still_open, site_id in ((Finding.closed_at.is_(None), Finding.site_id),
+                                (Finding.closed_at >= end, no_index(Finding.site_id))):
         part = select(
-            Finding.site_id.label("site_id"),
-            case((Finding.due_date < as_of, 1), else_=0).label("overdue"),
-            case((Finding.severity == domain.SEV_SEVERE, 1), else_=0).label("severe"),
+            site_id.label("site_id"),
+            func.count().label("n"),
+            func.sum(case((Finding.due_date < as_of, 1), else_=0)).label("overdue"),
+            func.sum(case((Finding.severity == domain.SEV_SEVERE, 1), else_=0)).label("severe"),
         ).where(still_open, no_index(Finding.found_at) < end)
         if filters.group_id is not None:
-            part = part.where(Finding.group_id == filters.group_id)
-        parts.append(part)
-    rows_open = union_all(*parts).subquery()
+            group_id = Finding.group_id if site_id is Finding.site_id else no_index(Finding.group_id)
+            part = part.where(group_id == filters.group_id)
+        parts.append(part.group_by(site_id))
+    per_part = union_all(*parts).subquery()
     agg = select(
-        rows_open.c.site_id,
-        func.count().label("open_count"),
-        func.sum(rows_open.c.overdue).label("overdue_count"),
-        func.sum(rows_open.c.severe).label("severe_open_count"),
-    ).group_by(rows_open.c.site_id).subquery()
+        per_part.c.site_id,
+        func.sum(per_part.c.n).label("open_count"),
+        func.sum(per_part.c.overdue).label("overdue_count"),
+        func.sum(per_part.c.severe).label("severe_open_count"),
+    ).group_by(per_part.c.site_id).subquery()
 
-    latest = select(Inspection.id).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
-    if filters.group_id is not None:
-        latest = latest.where(Inspection.group_id == filters.group_id)
-    latest_id = latest.order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(1) \
-        .correlate(Site).scalar_subquery()
-    last = aliased(Inspection)
+    # The latest inspection by the end of as_of (of the group, with a group filter): one index probe per
+    # site for each column — correlated subqueries in the select list, not a join on a subquery (which
+    # PostgreSQL answers by hashing the whole inspections table).
+    def latest(column):
+        q = select(column).where(Inspection.site_id == Site.id, Inspection.inspected_at < end)
+        if filters.group_id is not None:
+            q = q.where(Inspection.group_id == filters.group_id)
+        return q.order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(1) \
+            .correlate(Site).scalar_subquery()
 
     stmt = (
         select(Site.id, Site.name, Site.street_id, Street.name, Site.lat, Site.lon, Site.status,
-               last.inspected_at, last.kind,
+               latest(Inspection.inspected_at), latest(Inspection.kind),
                func.coalesce(agg.c.open_count, 0), func.coalesce(agg.c.overdue_count, 0),
                func.coalesce(agg.c.severe_open_count, 0))
         .join(Street, Street.id == Site.street_id)
-        .outerjoin(last, last.id == latest_id)
         .outerjoin(agg, agg.c.site_id == Site.id)
     )
     if filters.street_id is not None:
@@ -175,3 +183,29 @@ def unverified_sites(session: Session) -> pd.DataFrame:
         .join(Street, Street.id == Site.street_id).where(Site.location_unverified).order_by(Site.id)
     ).all()
     return pd.DataFrame(rows, columns=["id", "name", "street", "lat", "lon", "created_at"])
+
+
+@dataclass
+class MapData:
+    """What the district map shows (WGS-84 coordinates); built by ``map_data``, drawn by ``maps``."""
+
+    sites: pd.DataFrame  # site_cards
+    rooms: pd.DataFrame  # rooms_with_projects [0]
+    projects: pd.DataFrame  # rooms_with_projects [1]
+    heat: pd.DataFrame  # finding_heat
+    streets: pd.DataFrame  # queries.reference.streets
+    title: str = ""
+
+
+def map_data(session: Session, period: Period, filters: Filters = Filters(), title: str = "") -> MapData:
+    """Everything the map shows for a period and filters: cards as of the period's end, the rooms and
+    projects as of then, the period's problem heat; with a street filter only that street's rooms."""
+    sites = site_cards(session, period.end, filters)
+    rooms, projects = rooms_with_projects(session, period.end)
+    heat = finding_heat(session, period, filters)
+    streets = street_frame(session)
+    if filters.street_id is not None:
+        streets = streets[streets["id"] == filters.street_id].reset_index(drop=True)
+        rooms = rooms[rooms["street"].isin(streets["name"])].reset_index(drop=True)
+        projects = projects[projects["room_id"].isin(rooms["id"])].reset_index(drop=True)
+    return MapData(sites, rooms, projects, heat, streets, title)

@@ -191,7 +191,6 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
     from streamlit_folium import st_folium
 
     from gangwen_dash import maps
-    from gangwen_dash.pickmap import build_pick_map, click_to_wgs
     from gangwen_dash.services import record_kinds, records
     from gangwen_dash.services.base import ServiceError
     from gangwen_dash.ui import reads
@@ -207,10 +206,10 @@ def place_unverified_site(actor, unverified: pd.DataFrame) -> None:
     tiles, warning = map_tiles()
     if warning:
         st.caption(warning)
-    picked = st_folium(build_pick_map(point, tiles, maps.Assets.served(asset_base_url()), zoom=15),
+    picked = st_folium(maps.build_pick_map(point, tiles, maps.Assets.served(asset_base_url()), zoom=15),
                        key=f"exchange.place_map.{site_id}", height=320, returned_objects=["last_clicked"],
                        use_container_width=True)
-    clicked = click_to_wgs((picked or {}).get("last_clicked"), tiles)
+    clicked = maps.click_to_wgs((picked or {}).get("last_clicked"), tiles)
     if clicked and clicked != st.session_state.get(point_key):
         st.session_state[point_key] = clicked
         st.rerun()

@@ -16,7 +16,7 @@ from gangwen_dash import maps
 from gangwen_dash.config import get_settings
 from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.domain.periods import Filters, Period
-from gangwen_dash.queries import timeline
+from gangwen_dash.queries import sites, timeline
 
 TTL = 300
 
@@ -40,12 +40,12 @@ def map_tiles() -> tuple[maps.Tiles, str | None]:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _cached_map_data(url, start, end, group_id, street_id, title) -> maps.MapData:
+def _cached_map_data(url, start, end, group_id, street_id, title) -> sites.MapData:
     with read_session(get_engine(url)) as session:
-        return maps.collect_map_data(session, Period(start, end), Filters(group_id, street_id), title)
+        return sites.map_data(session, Period(start, end), Filters(group_id, street_id), title)
 
 
-def load_map_data(period: Period, filters: Filters, title: str) -> maps.MapData:
+def load_map_data(period: Period, filters: Filters, title: str) -> sites.MapData:
     return _cached_map_data(_url(), period.start, period.end, filters.group_id, filters.street_id, title)
 
 

@@ -1,7 +1,7 @@
 """督查地图 under AppTest with the 2019 demo (both engines).
 
 AppTest does not render components (the st_folium iframe): the map itself is tested as a function in
-tests/unit/test_maps.py and in a real browser in tests/e2e/test_map_browser.py. Here: the page runs,
+tests/unit/maps/ and in a real browser in tests/e2e/test_map_browser.py. Here: the page runs,
 its figures agree with the query layer, the URL filters apply, and a selected site shows its timeline.
 """
 
@@ -109,3 +109,37 @@ def test_gaode_tiles_from_the_environment(demo_url, monkeypatch):
     assert not at.exception, at.exception
     assert any("底图：高德地图" in c.value for c in at.caption)
     assert not at.warning
+
+
+def test_map_data_and_the_built_map_are_read_once_per_filter(demo_url, monkeypatch):
+    """Reruns (a site chosen, a new session) take the map data and the built map from the cache; another
+    period reads and builds once more."""
+    import streamlit as st
+
+    from gangwen_dash import maps
+    from gangwen_dash.queries import sites
+
+    calls = {"data": 0, "build": 0}
+    real_data, real_build = sites.map_data, maps.build_map
+
+    def counted_data(*args, **kwargs):
+        calls["data"] += 1
+        return real_data(*args, **kwargs)
+
+    def counted_build(*args, **kwargs):
+        calls["build"] += 1
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(sites, "map_data", counted_data)
+    monkeypatch.setattr(maps, "build_map", counted_build)
+    st.cache_data.clear()
+    at = _open({"period": "2019"})
+    assert not at.exception, at.exception
+    assert calls == {"data": 1, "build": 1}
+    box = at.selectbox(key="map.site")
+    box.set_value(box.options[1]).run()
+    assert any(h.value.endswith("· 时间线") for h in at.subheader)
+    _open({"period": "2019"})  # another session, same filters
+    assert calls == {"data": 1, "build": 1}
+    _open({"period": "2019-11"})
+    assert calls == {"data": 2, "build": 2}

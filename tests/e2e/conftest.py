@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from gangwen_dash.bench.browser import AppProcess, sidebar_link, sign_in, wait_idle
 from gangwen_dash.config import PROJECT_ROOT
-from gangwen_dash.pgcluster import free_port
 
 CHROMIUM = os.environ.get("GANGWEN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -36,39 +32,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-class AppServer:
+class AppServer(AppProcess):
+    """The app on a database (a SQLite file or ``db_url``) and a photo folder; its log in tests/artifacts/."""
+
     def __init__(self, db_path: Path | None, photo_dir: Path, *, db_url: str | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url or f"sqlite:///{db_path}"
         self.photo_dir = photo_dir
-        env = {**os.environ, "GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
-               "GANGWEN_SEED_DEMO": "0"}
-        self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not become healthy in 60 s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__({"GANGWEN_DATABASE_URL": self.db_url, "GANGWEN_PHOTO_DIR": str(photo_dir),
+                          "GANGWEN_SEED_DEMO": "0"}, log_dir=ARTIFACTS)
 
 
 @pytest.fixture(scope="module")
@@ -109,19 +80,15 @@ def page(browser, requests_seen):
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished the current script run (as Streamlit's own e2e suite does)."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    """Wait until Streamlit has finished the current script run, then let the page settle."""
+    wait_idle(page, timeout)
     page.wait_for_timeout(150)
 
 
 def login(page, base_url: str, username: str = "chair", password: str = "gangwen-2019") -> None:
     """Open the app and sign in through the real login form (demo accounts, see README)."""
-    page.goto(f"{base_url}/")
-    wait_for_app(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    wait_for_app(page)
+    sign_in(page, base_url, username, password)
+    page.wait_for_timeout(150)
     page.get_by_text("退出登录").first.wait_for(timeout=30_000)
 
 
@@ -134,13 +101,7 @@ def screenshot(page, name: str) -> Path:
 
 def open_page(page, title: str) -> None:
     """Choose a page in the sidebar as a user does: on a narrow screen open the (collapsed) sidebar first."""
-    link = page.get_by_role("link", name=title, exact=True).first
-    expand = page.locator('[data-testid="stExpandSidebarButton"]')
-    if expand.count() and expand.first.is_visible():
-        expand.first.click()
-        link.wait_for(state="visible", timeout=10_000)
-        page.wait_for_timeout(300)  # the sidebar slides in
-    link.click()
+    sidebar_link(page, title).click()
     wait_for_app(page)
 
 

@@ -162,3 +162,23 @@ def test_map_page_with_osm_asks_only_the_tile_server(app_server, page):
     assert total > 0
     page.wait_for_timeout(800)
     assert _outside_hosts(seen) <= {"tile.openstreetmap.org"}, _outside_hosts(seen)
+
+
+def test_on_a_phone_the_layer_list_folds_and_the_legend_keeps_the_card_counts(demo_db, tmp_path, page):
+    out = tmp_path / "map-phone.html"
+    _map_html(demo_db, out, "none")
+    for width, narrow in ((390, True), (1024, False)):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(out.as_uri())
+        _count_markers(page)
+        expanded = page.locator(".leaflet-control-layers-expanded").count()
+        assert expanded == (0 if narrow else 1), (width, expanded)
+        legend = page.locator(".gw-legend")
+        assert "红牌" in legend.inner_text() and "绿牌" in legend.inner_text()
+        assert page.locator(".gw-legend .gw-more").first.is_visible() is not narrow
+        if narrow:
+            toggle = page.locator(".leaflet-control-layers-toggle")
+            assert toggle.get_attribute("title") == "图层"  # its tooltip speaks Chinese too
+            toggle.dispatch_event("click")  # the folded list opens on a tap
+            page.locator(".leaflet-control-layers-expanded").wait_for(timeout=5_000)
+            screenshot(page, "map-phone-layers")

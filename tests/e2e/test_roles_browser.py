@@ -3,6 +3,7 @@ passwords. (Module-scoped server on its own copy of the demo database.)"""
 
 from __future__ import annotations
 
+from gangwen_dash.bench.browser import sign_in
 from tests.e2e.conftest import login, screenshot, wait_for_app
 from tests.support.workbooks import good_rows, to_bytes
 
@@ -22,11 +23,7 @@ def _open_path(page, base_url: str, path: str) -> None:
 
 
 def _attempt(page, base_url: str, username: str, password: str) -> str:
-    page.goto(f"{base_url}/")
-    wait_for_app(page)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, base_url, username, password)
     wait_for_app(page)
     alert = page.locator('[data-testid="stAlert"]').first
     alert.wait_for(timeout=30_000)

@@ -60,3 +60,14 @@ def test_vectorised_forward_equals_scalar_and_leaves_outside_points():
         slat, slon = geo.wgs_to_gcj(lats[i], lons[i])
         assert vlat[i] == pytest.approx(slat, abs=1e-12) and vlon[i] == pytest.approx(slon, abs=1e-12)
     assert (vlat[2], vlon[2]) == (51.5074, -0.1278)
+
+
+def test_distance_of_many_points_equals_each_distance_alone():
+    lats = np.array([32.05, 32.0621, 31.99, 32.14])
+    lons = np.array([120.82, 120.8243, 120.76, 120.92])
+    many = geo.distance_m(32.06, 120.83, lats, lons)
+    assert isinstance(many, np.ndarray) and many.shape == (4,)
+    alone = [geo.distance_m(32.06, 120.83, float(a), float(b)) for a, b in zip(lats, lons, strict=True)]
+    assert all(isinstance(d, float) for d in alone)
+    assert many.tolist() == pytest.approx(alone, rel=1e-12)
+    assert geo.distance_m(32.0, 120.0, 33.0, 120.0) == pytest.approx(111_195, rel=1e-3)  # one degree of latitude

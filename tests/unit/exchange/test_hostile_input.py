@@ -106,12 +106,13 @@ def test_hostile_text_is_stored_verbatim_and_exported_inert_then_reimported_verb
 def test_hostile_text_is_escaped_in_the_weekly_pack_and_the_map(engine):
     _import(engine, to_bytes(hostile_rows()))
     from gangwen_dash import maps
+    from gangwen_dash.queries.sites import map_data
     from gangwen_dash.reports.render import render_document
     from gangwen_dash.reports.weekly import build_pack
 
     with read_session(engine) as s:
         html = render_document(build_pack(s, "2019-W49"))  # the 严重 problem is overdue by then
-        data = maps.collect_map_data(s, Period(date(2019, 1, 1), date(2019, 12, 31)), Filters())
+        data = map_data(s, Period(date(2019, 1, 1), date(2019, 12, 31)), Filters())
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for raw in (SCRIPT, IMG):
         assert raw not in html

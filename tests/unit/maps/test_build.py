@@ -10,7 +10,8 @@ import pytest
 from gangwen_dash import maps
 from gangwen_dash.config import DISTRICT_CENTER
 from gangwen_dash.domain import geo
-from gangwen_dash.queries.sites import SITE_COLUMNS
+from gangwen_dash.maps import assets, escape
+from gangwen_dash.queries.sites import SITE_COLUMNS, MapData
 
 EVIL = '<script>alert("x")</script>&<b>'
 
@@ -38,7 +39,7 @@ def _data(sites=None, room_name="幸福社区协商议事室", project_title="�
                              {"room_id": 1, "title": "路灯维修", "solved": False}])
     heat = pd.DataFrame([{"lat": 32.05, "lon": 120.82, "weight": 5.0, "findings": 3}])
     streets = pd.DataFrame([{"id": 1, "name": "唐闸镇街道", "lat": 32.062, "lon": 120.824}])
-    return maps.MapData(_sites() if sites is None else sites, rooms, projects, heat, streets, "2019年11月")
+    return MapData(_sites() if sites is None else sites, rooms, projects, heat, streets, "2019年11月")
 
 
 def _json_after(html_text: str, prefix: str):
@@ -77,9 +78,9 @@ def test_user_text_is_escaped_in_popups_tooltips_and_page(assets_installed):
 
 
 def test_escape_helpers():
-    assert maps.esc(EVIL) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&lt;b&gt;"
-    assert maps.esc(None) == "" and maps.esc(float("nan")) == ""
-    assert maps.js_json(["</script>"]) == '["\\u003c/script\\u003e"]'
+    assert escape.esc(EVIL) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&lt;b&gt;"
+    assert escape.esc(None) == "" and escape.esc(float("nan")) == ""
+    assert escape.js_json(["</script>"]) == '["\\u003c/script\\u003e"]'
 
 
 def test_served_assets_are_local_urls_only(assets_installed):
@@ -95,7 +96,7 @@ def test_served_assets_are_local_urls_only(assets_installed):
                                      "/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css"])
     for url in scripts + styles:
         rel = url.removeprefix("/app/static/vendor/")
-        assert (maps.VENDOR_DIR / rel).is_file()
+        assert (assets.VENDOR_DIR / rel).is_file()
     assert "cdn" not in page.lower() and "AwesomeMarkers" not in page and "jquery" not in page.lower()
 
 
@@ -104,7 +105,7 @@ def test_check_no_cdn_refuses_stock_folium_elements(assets_installed):
 
     m = maps.build_map(_data(), maps.resolve_tiles({}, "none"), maps.Assets.served())
     folium.Marker([32.06, 120.83]).add_to(m)  # fine: no assets of its own
-    maps.check_no_cdn(m)
+    assets.check_no_cdn(m)
     from folium.plugins import Fullscreen
 
     Fullscreen().add_to(m)  # its default_js points at a CDN
@@ -213,8 +214,8 @@ def test_template_syntax_in_user_text_is_never_evaluated(assets_installed, name)
     """folium re-compiles rendered scripts as Jinja: user text must reach the page as plain text."""
     data = _data(_sites(name=name), room_name=name, project_title=name)
     page = maps.render_html(maps.build_map(data, maps.resolve_tiles({}, "osm"), maps.Assets.served()))
-    assert _site_rows(page)[0][4] == maps.esc(name)
-    assert _json_after(page, "var rows = ")[0][2] == maps.esc(name)
+    assert _site_rows(page)[0][4] == escape.esc(name)
+    assert _json_after(page, "var rows = ")[0][2] == escape.esc(name)
     assert "{{" not in page and "{%" not in page and "{#" not in page
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from gangwen_dash import maps
 from gangwen_dash.domain import geo
-from gangwen_dash.pickmap import build_pick_map, click_to_wgs
+from gangwen_dash.maps.pick import build_pick_map, click_to_wgs
 
 POINT = (32.0621, 120.8243)
 
@@ -33,3 +33,23 @@ def test_gaode_tiles_shift_marker_and_click_back_to_wgs84():
 def test_no_point_shows_the_whole_district():
     m = build_pick_map(None, maps.resolve_tiles({}, "none"), maps.Assets.served())
     assert "fitBounds" in maps.render_html(m)
+
+
+def test_pick_map_and_district_map_share_one_base_map():
+    """Tiles, style, metric scale and district outline come from ``build.base_map`` for both maps."""
+    import json
+
+    from gangwen_dash.bench.map import synthetic_data
+    from gangwen_dash.maps.build import base_map
+    from gangwen_dash.maps.district import DISTRICT_OUTLINE
+
+    tiles = maps.resolve_tiles({}, "osm")
+    base = maps.render_html(base_map(tiles, maps.Assets.served()))
+    pick = maps.render_html(build_pick_map(POINT, tiles, maps.Assets.served()))
+    district = maps.render_html(maps.build_map(synthetic_data(20), tiles, maps.Assets.served()))
+    first = json.dumps([round(c, 5) for c in DISTRICT_OUTLINE[0]], separators=(",", ":"))
+    for page in (base, pick, district):
+        assert "L.control.scale({imperial: false})" in page
+        assert ".gw-legend" in page  # the map style sheet
+        assert "tile.openstreetmap.org" in page
+        assert first in page and "dashArray" in page  # the district outline
