@@ -1,10 +1,8 @@
 """Cached loaders for the 看板 pages (驾驶舱, 督查整改, 项目进展, 履职活动).
 
-Every loader is keyed by the database URL (two databases in one process never share results), has a
-TTL and bounded entries, and returns aggregated rows only — plus the Vega-Lite specs of the page's
-Altair charts (``gangwen_dash.charts``), built once per cache entry: building and validating an
-Altair spec costs tens of milliseconds, far more than a warm rerun should. ``reads.clear()`` in
-loaders.py clears all of ``st.cache_data`` after a write, these included.
+Every loader is a cached read (``ui.reads``) and returns aggregated rows only — plus the Vega-Lite specs of
+the page's Altair charts (``gangwen_dash.charts``), built once per cache entry: building and validating an
+Altair spec costs tens of milliseconds, far more than a warm rerun should.
 """
 
 from __future__ import annotations

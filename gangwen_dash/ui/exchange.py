@@ -10,12 +10,11 @@ import pandas as pd
 import streamlit as st
 from openpyxl import load_workbook
 
-from gangwen_dash.config import get_settings
-from gangwen_dash.db import get_engine, read_session
 from gangwen_dash.exchange import ledger, mapping
 from gangwen_dash.exchange.report import EMPTY, ImportReport
 from gangwen_dash.exchange.schema import SHEETS
 from gangwen_dash.queries import sites as site_queries
+from gangwen_dash.ui.reads import cached, read
 from gangwen_dash.ui.usertext import md
 
 PREVIEW_ROWS = 20
@@ -77,8 +76,7 @@ def best_sheet(data: bytes, names: list[str]) -> int:
 def offered_mapping(headers: list[str], target: str) -> tuple[mapping.Mapping, bool]:
     """The remembered mapping for these headers, else the suggestion (not cached: another office's
     import may have just saved one)."""
-    with read_session(get_engine(get_settings().database_url)) as session:
-        return mapping.initial(session, headers, target)
+    return read(mapping.initial, headers, target)
 
 
 def sample(table: ledger.LedgerSheet, header: str) -> str:
@@ -118,14 +116,7 @@ def preview_tables(report: ImportReport) -> dict[str, pd.DataFrame]:
     return out
 
 
-@st.cache_data(ttl=120, max_entries=4, show_spinner=False)
-def _unverified(url: str) -> pd.DataFrame:
-    with read_session(get_engine(url)) as session:
-        return site_queries.unverified_sites(session)
-
-
-def load_unverified_sites() -> pd.DataFrame:
-    return _unverified(get_settings().database_url)
+load_unverified_sites = cached(max_entries=4)(site_queries.unverified_sites)
 
 
 def fixed_choices(col) -> list[str]:
