@@ -11,6 +11,7 @@ import importlib
 BENCHES: dict[str, str] = {
     "dashboard": "gangwen_dash.bench.dashboard",
     "map": "gangwen_dash.bench.map",
+    "session": "gangwen_dash.bench.session",
     "weekly": "gangwen_dash.bench.weekly",
 }
 

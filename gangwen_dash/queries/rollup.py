@@ -1,5 +1,5 @@
 """Fast, exact cockpit figures from the daily rollups (``inspection_days``, ``finding_days``,
-``open_due_days``; kept by database triggers, see ``migrations/rollup_triggers.py``), for any period
+``finding_day_totals``, ``open_due_days``; kept by database triggers, see ``migrations/rollup_triggers.py``), for any period
 and any group / street filter.
 
 The rollups hold "now" figures per day, group, street (and category for findings). Figures "as of a
@@ -33,6 +33,7 @@ from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     Finding,
     FindingDay,
+    FindingDayTotal,
     FindingMonth,
     InspectionDay,
     InspectionGroup,
@@ -291,7 +292,7 @@ def daily_counts(session: Session, period: Period, filters: Filters = Filters())
     """{day: (inspections, findings)} for the days of ``period`` that have any."""
     out: dict[date, list[int]] = {}
     for i, (model, column) in enumerate(((InspectionDay, InspectionDay.inspections),
-                                         (FindingDay, FindingDay.findings))):
+                                         (FindingDayTotal, FindingDayTotal.findings))):
         rows = session.execute(_cells(
             select(model.day, func.sum(column)).where(model.day >= period.start, model.day <= period.end)
             .group_by(model.day), model, filters)).all()
