@@ -64,3 +64,16 @@ def test_change_password_validates_and_clears_flag(engine, user):
     auth.change_password(actor, "correct-horse", "a-long-password", "a-long-password", engine=engine)
     result = auth.authenticate("alice", "a-long-password", now=T0, engine=engine)
     assert result.must_change_password is False
+
+
+def test_sign_in_lands_on_the_roles_first_page_at_once():
+    """"/" after sign-in is the role's first page, asked for directly (no run of the home page that
+    switches to it); a linked page and its filters are kept."""
+    from gangwen_dash.ui.auth import landing
+
+    assert landing("/", "chair") == "/dashboard"
+    assert landing("/?period=2019-W46&group=1", "chair") == "/dashboard?period=2019-W46&group=1"
+    assert landing("/", "unit") == "/unit"
+    assert landing("/", "inspector") == "/dashboard"
+    assert landing("/map?period=2019-11", "chair") == "/map?period=2019-11"
+    assert landing("/entry", "inspector") == "/entry"
