@@ -78,6 +78,7 @@ PERIODS = [
     Period(date(2019, 10, 1), date(2019, 10, 31)),
     Period(date(2019, 6, 1), date(2019, 6, 30)),
     Period(date(2020, 1, 1), date(2020, 1, 31)),
+    Period(date(2019, 12, 1), date(2020, 1, 10)),  # across the new year: 年累计 is shorter than the period
 ]
 
 
@@ -122,6 +123,8 @@ def _assert_views_equal_live(s, period, flt):
     assert daily == _live_daily_findings(s, data.trend_period, flt), (period, flt)
     previous = kpis(s, period.previous(), flt).as_dict()
     assert data.kpis_previous == {k: previous[k] for k in rollup.CARD_KEYS}
+    ytd = kpis(s, period.year_to_date(), flt).as_dict()
+    assert {k: data.kpis_ytd[k] for k in rollup.CARD_KEYS} == {k: ytd[k] for k in rollup.CARD_KEYS}, (period, flt)
 
 
 def _assert_figures_equal_kpis(engine, world):
