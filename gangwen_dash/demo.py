@@ -485,9 +485,7 @@ def _activities(rng, members) -> list[DutyActivity]:
 
 def _users(session, groups, members, password_hasher) -> list[User]:
     if password_hasher is None:
-        from argon2 import PasswordHasher
-
-        password_hasher = PasswordHasher().hash
+        from gangwen_dash.passwords import hash_password as password_hasher
     digest = password_hasher(DEMO_PASSWORD)
     existing = set(session.execute(select(User.username)).scalars())
     by_name = {g.name: g for g in groups}
@@ -516,9 +514,7 @@ def _units(session) -> dict[str, Unit]:
 
 def _unit_users(session, units: dict[str, Unit], password_hasher) -> list[User]:
     if password_hasher is None:
-        from argon2 import PasswordHasher
-
-        password_hasher = PasswordHasher().hash
+        from gangwen_dash.passwords import hash_password as password_hasher
     digest = password_hasher(DEMO_PASSWORD)
     existing = set(session.execute(select(User.username)).scalars())
     users = [User(username=username, display_name=f"{name}联络员", password_hash=digest, role="unit",

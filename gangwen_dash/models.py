@@ -271,6 +271,8 @@ class Finding(Base, Versioned):
         Index("ix_findings_found_cover", "found_at", "group_id", "site_id", "category", "closed_at", "due_date",
               "first_due_date", "replied_at"),
         Index("ix_findings_site_found", "site_id", "found_at"),
+        # 督查整改's repeat problems: one seek per finding for an earlier one of its site and category.
+        Index("ix_findings_site_category_found", "site_id", "category", "found_at", "inspection_id"),
         # A unit's own problems (issue 15): its inbox, letters and reminders read by unit name.
         Index("ix_findings_unit_status", "responsible_unit", "status", "due_date"),
         Index("ix_findings_group_found", "group_id", "found_at"),
@@ -686,6 +688,17 @@ class FindingMonth(Base):
     findings: Mapped[int] = mapped_column(Integer, server_default="0")
     closed: Mapped[int] = mapped_column(Integer, server_default="0")
     on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class FindingDayTotal(Base):
+    """``FindingDay`` without the category (the weekly trend sums a year of days from it)."""
+
+    __tablename__ = "finding_day_totals"
+    __table_args__ = {"sqlite_with_rowid": False}
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    findings: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class OpenDueDay(Base):

@@ -6,6 +6,8 @@ may be zero), so that any period with any group/street filter sums at most days 
 - ``finding_days``: findings by the day they were found, of which closed now, of which closed with the
   accepted reply on or before the original deadline (on time) now;
 - ``finding_months``: the same per month (``day`` is the month's first day), for long periods;
+- ``finding_day_totals``: findings by the day found, without the category (the cockpit's trend reads a
+  year of days from it: an eighth of ``finding_days``' rows);
 - ``open_due_days``: currently open findings by deadline (``due_date``).
 
 Every INSERT, UPDATE and DELETE of inspections, inspection_members and findings adjusts the rows it
@@ -24,12 +26,14 @@ KEYS = {
     "inspection_days": ("day", "group_id", "street_id"),
     "finding_days": ("day", "group_id", "street_id", "category"),
     "finding_months": ("day", "group_id", "street_id", "category"),  # day: the 1st of the month found
+    "finding_day_totals": ("day", "group_id", "street_id"),
     "open_due_days": ("day", "group_id", "street_id"),
 }
 COUNTS = {
     "inspection_days": ("inspections", "spot_checks", "participations"),
     "finding_days": ("findings", "closed", "on_time"),
     "finding_months": ("findings", "closed", "on_time"),
+    "finding_day_totals": ("findings",),
     "open_due_days": ("n_open",),
 }
 
@@ -55,6 +59,7 @@ def _sqlite_finding_rows(ref: str, sign: str, street: str | None = None) -> list
         *(_sqlite_add(table, f"SELECT date({ref}.found_at{month}), {ref}.group_id, {street}, {ref}.category, "
                              f"{sign}1, {sign}{closed}, {sign}{on_time} WHERE 1")
           for table, month in (("finding_days", ""), ("finding_months", ", 'start of month'"))),
+        _sqlite_add("finding_day_totals", f"SELECT date({ref}.found_at), {ref}.group_id, {street}, {sign}1 WHERE 1"),
         _sqlite_add("open_due_days", f"SELECT {ref}.due_date, {ref}.group_id, {street}, {sign}1 "
                                      f"WHERE {ref}.closed_at IS NULL"),
     ]
@@ -79,6 +84,10 @@ def _site_moves(street: str, sign: str, dialect: str) -> list[str]:
             f"SELECT {when.format('found_at')}, group_id, {street}, category, {sign}count(*), {sign}count(closed_at), "
             f"{sign}sum({on_time}) FROM findings WHERE site_id = NEW.id GROUP BY 1, 2, 4",
         ] for table, when in (("finding_days", day), ("finding_months", month))},
+        "finding_day_totals": [
+            f"SELECT {day.format('found_at')}, group_id, {street}, {sign}count(*) FROM findings "
+            "WHERE site_id = NEW.id GROUP BY 1, 2",
+        ],
         "open_due_days": [
             f"SELECT due_date, group_id, {street}, {sign}count(*) FROM findings "
             "WHERE site_id = NEW.id AND closed_at IS NULL GROUP BY 1, 2",
@@ -176,6 +185,8 @@ PG_STATEMENTS = [
       ON CONFLICT (day, group_id, street_id, category) DO UPDATE SET
         findings = finding_months.findings + EXCLUDED.findings,
         closed = finding_months.closed + EXCLUDED.closed, on_time = finding_months.on_time + EXCLUDED.on_time;
+      INSERT INTO finding_day_totals (day, group_id, street_id, findings) VALUES (f.found_at::date, f.group_id, st, sign)
+      ON CONFLICT (day, group_id, street_id) DO UPDATE SET findings = finding_day_totals.findings + EXCLUDED.findings;
       IF f.closed_at IS NULL THEN
         INSERT INTO open_due_days (day, group_id, street_id, n_open) VALUES (f.due_date, f.group_id, st, sign)
         ON CONFLICT (day, group_id, street_id) DO UPDATE SET n_open = open_due_days.n_open + EXCLUDED.n_open;
@@ -282,6 +293,7 @@ def rebuild_statements(dialect: str) -> list[str]:
         "DELETE FROM inspection_days",
         "DELETE FROM finding_days",
         "DELETE FROM finding_months",
+        "DELETE FROM finding_day_totals",
         "DELETE FROM open_due_days",
         "INSERT INTO inspection_days (day, group_id, street_id, inspections, spot_checks, participations) "
         "SELECT parts.day, parts.group_id, s.street_id, sum(n), sum(sp), sum(p) FROM ("
@@ -297,6 +309,8 @@ def rebuild_statements(dialect: str) -> list[str]:
         "INSERT INTO finding_months (day, group_id, street_id, category, findings, closed, on_time) "
         f"SELECT {_month('day', dialect)}, group_id, street_id, category, sum(findings), sum(closed), sum(on_time) "
         "FROM finding_days GROUP BY 1, 2, 3, 4",
+        "INSERT INTO finding_day_totals (day, group_id, street_id, findings) "
+        "SELECT day, group_id, street_id, sum(findings) FROM finding_days GROUP BY 1, 2, 3",
         "INSERT INTO open_due_days (day, group_id, street_id, n_open) "
         "SELECT f.due_date, f.group_id, s.street_id, count(*) FROM findings f "
         "JOIN sites s ON s.id = f.site_id WHERE f.closed_at IS NULL GROUP BY 1, 2, 3",

@@ -12,6 +12,7 @@ BENCHES: dict[str, str] = {
     "dashboard": "gangwen_dash.bench.dashboard",
     "map": "gangwen_dash.bench.map",
     "map-browser": "gangwen_dash.bench.map_browser",
+    "session": "gangwen_dash.bench.session",
     "weekly": "gangwen_dash.bench.weekly",
 }
 

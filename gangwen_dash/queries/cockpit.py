@@ -63,7 +63,7 @@ def cockpit(session: Session, period: Period, filters: Filters = Filters(),
         trend_period=trend_period,
         kpis=current,
         kpis_previous=rollup.card_figures(session, previous, filters),
-        kpis_ytd=_ytd(session, ytd, filters, current) if ytd != period else current,
+        kpis_ytd=_ytd(session, period, ytd, filters, current, mine) if ytd != period else current,
         trend=inspections.weekly_trend(session, trend_period, filters),
         by_category=parts.by_category,
         by_street=parts.by_street,
@@ -73,8 +73,16 @@ def cockpit(session: Session, period: Period, filters: Filters = Filters(),
     )
 
 
-def _ytd(session: Session, ytd: Period, filters: Filters, current: dict) -> dict:
-    """Year-to-date card figures; it ends with the period, so the overdue backlog is the same."""
-    return {**rollup.inspection_summary(session, ytd, filters),
-            **rollup.finding_summary(session, ytd, filters, with_overdue=False),
+def _ytd(session: Session, period: Period, ytd: Period, filters: Filters, current: dict, tally: dict) -> dict:
+    """Year-to-date card figures. The year to date ends with the period, so the overdue backlog is the
+    same; when it starts before the period, its findings are the period's (``tally``: the period's, with
+    these filters) plus those of the days before it as of the period's end, which mostly lie before the
+    last ``SETTLE_DAYS`` and come from the rollups (no second live pass over the period's last days)."""
+    if ytd.start > period.start:  # a period reaching back into the previous year
+        findings = rollup.finding_summary(session, ytd, filters, with_overdue=False)
+    else:
+        before = rollup.tallies(session, Period(ytd.start, period.start - timedelta(days=1)), filters,
+                                keyed=False, as_of=period.end)
+        findings = rollup.finding_summary(session, ytd, filters, with_overdue=False, tally={**tally, **before})
+    return {**rollup.inspection_summary(session, ytd, filters), **findings,
             "findings_overdue": current["findings_overdue"]}

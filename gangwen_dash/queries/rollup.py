@@ -1,5 +1,5 @@
 """Fast, exact cockpit figures from the daily rollups (``inspection_days``, ``finding_days``,
-``open_due_days``; kept by database triggers, see ``migrations/rollup_triggers.py``), for any period
+``finding_day_totals``, ``open_due_days``; kept by database triggers, see ``migrations/rollup_triggers.py``), for any period
 and any group / street filter.
 
 The rollups hold "now" figures per day, group, street (and category for findings). Figures "as of a
@@ -33,6 +33,7 @@ from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import (
     Finding,
     FindingDay,
+    FindingDayTotal,
     FindingMonth,
     InspectionDay,
     InspectionGroup,
@@ -193,26 +194,28 @@ def _changed_after(as_of: date):
 
 
 def tallies(session: Session, period: Period, filters: Filters = Filters(), *,
-            keyed: bool = True) -> dict[tuple, list[int]]:
+            keyed: bool = True, as_of: date | None = None) -> dict[tuple, list[int]]:
     """{(group, street, category): [found, closed, on time, due, overdue]} for the period's findings,
     as of its end (indexes ``FOUND`` … ``OVERDUE``); keys with no finding may be missing.
-    ``keyed=False``: only the totals, under the key ``()``.
+    ``keyed=False``: only the totals, under the key ``()``. ``as_of``: as of the end of that day (not
+    before the period's end) instead, e.g. the part of a year to date before the period, as of its end.
 
     The rollups' "now" figures, corrected by the findings whose figures then differ
-    (``_changed_after``): among the unsettled ones for the days up to SETTLE_DAYS before the end, among
+    (``_changed_after``): among the unsettled ones for the days up to SETTLE_DAYS before ``as_of``, among
     all of the last SETTLE_DAYS (a range of the covering ``found_at`` index)."""
+    as_of = period.end if as_of is None else as_of
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for key, n, closed, on_time in _rollup_rows(session, period.start, period.end + timedelta(days=1), filters,
                                                 keyed):
         t, n, closed = out[key], int(n or 0), int(closed or 0)
         for i, v in enumerate((n, closed, int(on_time or 0), n, n - closed)):
             t[i] += v
-    settle = max(period.start, _settle_start(period.end))
-    changed = _changed_after(period.end)
-    wheres = [(changed, *_found(_midnight(settle), period.end_dt))]
+    settle = min(max(period.start, _settle_start(as_of)), period.end + timedelta(days=1))
+    changed = _changed_after(as_of)
+    wheres = [(changed, *_found(_midnight(settle), period.end_dt))] if settle <= period.end else []
     if period.start < settle:
         wheres.append(_unsettled(session, changed, *_found(period.start_dt, _midnight(settle), indexed=False)))
-    columns = (*_now_columns(), *_as_of_columns(period.end))
+    columns = (*_now_columns(), *_as_of_columns(as_of))
     for where in wheres:
         for key, *values in _live_tally(session, columns, where, filters, keyed):
             t = out[key]
@@ -291,7 +294,7 @@ def daily_counts(session: Session, period: Period, filters: Filters = Filters())
     """{day: (inspections, findings)} for the days of ``period`` that have any."""
     out: dict[date, list[int]] = {}
     for i, (model, column) in enumerate(((InspectionDay, InspectionDay.inspections),
-                                         (FindingDay, FindingDay.findings))):
+                                         (FindingDayTotal, FindingDayTotal.findings))):
         rows = session.execute(_cells(
             select(model.day, func.sum(column)).where(model.day >= period.start, model.day <= period.end)
             .group_by(model.day), model, filters)).all()

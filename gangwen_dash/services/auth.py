@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import User
-from gangwen_dash.passwords import hash_password, verify_password
+from gangwen_dash.passwords import hash_password, needs_rehash, verify_password
 from gangwen_dash.services import sessions
 from gangwen_dash.services.base import Actor, ServiceError, ValidationFailed, actor_for, audit
 
@@ -84,7 +84,9 @@ def authenticate(username: str, password: str, *, now: datetime | None = None, e
             changed = session.execute(
                 update(User).where(User.id == user.id, User.is_active.is_(True), not_locked,
                                    User.credentials_version == user.credentials_version)
-                .values(failed_attempts=0, locked_until=None).returning(User.must_change_password)).first()
+                .values(failed_attempts=0, locked_until=None,
+                        **({"password_hash": hash_password(password)} if needs_rehash(user.password_hash) else {}))
+                .returning(User.must_change_password)).first()
             if changed is not None:
                 audit(session, actor_for(user), "auth.signed_in", "user", user.id, at=now)
                 outcome = SignIn(actor_for(user), bool(changed[0]))

@@ -78,6 +78,7 @@ PERIODS = [
     Period(date(2019, 10, 1), date(2019, 10, 31)),
     Period(date(2019, 6, 1), date(2019, 6, 30)),
     Period(date(2020, 1, 1), date(2020, 1, 31)),
+    Period(date(2019, 12, 1), date(2020, 1, 10)),  # across the new year: 年累计 is shorter than the period
 ]
 
 
@@ -87,6 +88,20 @@ def mode(request, monkeypatch):
     days (mostly rollups, many unsettled findings corrected live), none (rollups and corrections only)."""
     monkeypatch.setattr(models, "SETTLE_DAYS", request.param)
     return request.param
+
+
+def _live_daily_findings(s, period, flt) -> dict:
+    """{day: findings found that day} straight from the findings table (group / street filters)."""
+    stmt = select(Finding.found_at).join(Site, Site.id == Finding.site_id).where(
+        Finding.found_at >= period.start_dt, Finding.found_at < period.end_dt)
+    if flt.group_id is not None:
+        stmt = stmt.where(Finding.group_id == flt.group_id)
+    if flt.street_id is not None:
+        stmt = stmt.where(Site.street_id == flt.street_id)
+    out: dict = {}
+    for (found_at,) in s.execute(stmt):
+        out[found_at.date()] = out.get(found_at.date(), 0) + 1
+    return out
 
 
 def _assert_views_equal_live(s, period, flt):
@@ -103,8 +118,13 @@ def _assert_views_equal_live(s, period, flt):
     pd.testing.assert_frame_equal(data.by_category, parts.by_category)
     pd.testing.assert_frame_equal(data.groups, parts.groups)
     assert int(data.trend.findings.sum()) >= expected["findings"]  # the trend window contains the period
+    # The trend's findings per day (finding_day_totals) equal the findings table's.
+    daily = {d: n for d, (_, n) in rollup.daily_counts(s, data.trend_period, flt).items() if n}
+    assert daily == _live_daily_findings(s, data.trend_period, flt), (period, flt)
     previous = kpis(s, period.previous(), flt).as_dict()
     assert data.kpis_previous == {k: previous[k] for k in rollup.CARD_KEYS}
+    ytd = kpis(s, period.year_to_date(), flt).as_dict()
+    assert {k: data.kpis_ytd[k] for k in rollup.CARD_KEYS} == {k: ytd[k] for k in rollup.CARD_KEYS}, (period, flt)
 
 
 def _assert_figures_equal_kpis(engine, world):

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gangwen_dash.db import read_session, write_session
 from gangwen_dash.models import AuditLog, User
@@ -64,3 +64,39 @@ def test_change_password_validates_and_clears_flag(engine, user):
     auth.change_password(actor, "correct-horse", "a-long-password", "a-long-password", engine=engine)
     result = auth.authenticate("alice", "a-long-password", now=T0, engine=engine)
     assert result.must_change_password is False
+
+
+def test_sign_in_lands_on_the_roles_first_page_at_once():
+    """"/" after sign-in is the role's first page, asked for directly (no run of the home page that
+    switches to it); a linked page and its filters are kept."""
+    from gangwen_dash.ui.auth import landing
+
+    assert landing("/", "chair") == "/dashboard"
+    assert landing("/?period=2019-W46&group=1", "chair") == "/dashboard?period=2019-W46&group=1"
+    assert landing("/", "unit") == "/unit"
+    assert landing("/", "inspector") == "/dashboard"
+    assert landing("/map?period=2019-11", "chair") == "/map?period=2019-11"
+    assert landing("/entry", "inspector") == "/entry"
+
+
+def test_sign_in_rehashes_a_password_hashed_with_older_parameters(engine, user):
+    """Hashes made with other argon2 parameters still verify; the next good sign-in stores one made with
+    today's (OWASP's Argon2id configuration), a wrong password changes nothing."""
+    from argon2 import PasswordHasher
+
+    from gangwen_dash.passwords import needs_rehash, verify_password
+
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("correct-horse")
+    with write_session(engine) as s:
+        s.execute(update(User).where(User.username == "alice").values(password_hash=old))
+    assert needs_rehash(old)
+    with pytest.raises(auth.SignInFailed):
+        auth.authenticate("alice", "wrong-horse", now=T0, engine=engine)
+    with read_session(engine) as s:
+        assert s.execute(select(User.password_hash).where(User.username == "alice")).scalar_one() == old
+    auth.authenticate("alice", "correct-horse", now=T0, engine=engine)
+    with read_session(engine) as s:
+        stored = s.execute(select(User.password_hash).where(User.username == "alice")).scalar_one()
+    assert stored != old and not needs_rehash(stored) and verify_password(stored, "correct-horse")
+    assert "m=19456,t=2,p=1" in stored
+    auth.authenticate("alice", "correct-horse", now=T0, engine=engine)  # and signs in with it again
