@@ -195,7 +195,15 @@ def build_database(path: Path, n: int, seed: int = 7) -> float:
     return time.perf_counter() - t0
 
 
-def _count(path: Path) -> int:
+def ensure_database(path: Path, n: int, keep: bool) -> float | None:
+    """The n-inspection bench database at ``path``: reused when kept from an earlier run with n inspections,
+    else built. Returns the build time in seconds (None when reused)."""
+    if keep and path.exists() and inspection_count(path) == n:
+        return None
+    return build_database(path, n)
+
+
+def inspection_count(path: Path) -> int:
     try:
         con = sqlite3.connect(path)
         try:
@@ -218,7 +226,7 @@ def _default_period(url: str):
         return periods.week_of(latest_data_date(session)).period
 
 
-def _naive_once(url: str, period=None) -> None:
+def naive_once(url: str, period=None) -> None:
     """The common pattern: load the tables into pandas, then compute the cockpit's figures there
     (for ``period``, default the ISO week of the latest inspection)."""
     import pandas as pd
@@ -305,7 +313,7 @@ def worker(variant: str, url: str, runs: int) -> dict:
 
         for _ in range(runs):
             t0 = time.perf_counter()
-            _naive_once(url)
+            naive_once(url)
             times.append((time.perf_counter() - t0) * 1000)
         return {"ms": statistics.median(times), "rss": _peak_rss_mb()}
     if variant == "query":
@@ -389,9 +397,7 @@ def run(args) -> int:
     try:
         for n in sizes:
             path = workdir / f"bench-dashboard-{n}.db"
-            build_s = None
-            if not (keep and path.exists() and _count(path) == n):
-                build_s = build_database(path, n)
+            build_s = ensure_database(path, n, keep is not None)
             row = measure(path, n, args.runs, args.naive_runs, variants)
             row["_build_s"] = None if build_s is None else round(build_s, 1)
             results.append(row)

@@ -71,7 +71,7 @@ def _view(session, view: str, period, filters) -> None:
 
 def worker(url: str, runs: int, naive: bool) -> dict:
     """Child process: {"cells": {view/filter: ms}, "naive_ms": ms or None}."""
-    from gangwen_dash.bench.dashboard import _naive_once
+    from gangwen_dash.bench.dashboard import naive_once
     from gangwen_dash.db import get_engine, read_session
     from gangwen_dash.queries.kpis import latest_data_date
 
@@ -94,7 +94,7 @@ def worker(url: str, runs: int, naive: bool) -> dict:
     naive_ms = None
     if naive:
         t0 = time.perf_counter()
-        _naive_once(url, spans["year"])
+        naive_once(url, spans["year"])
         naive_ms = round((time.perf_counter() - t0) * 1000, 1)
     return {"cells": cells, "naive_ms": naive_ms}
 
@@ -156,7 +156,7 @@ def load_postgresql(sqlite_path: Path, url: str) -> float:
 
 
 def run(args) -> int:
-    from gangwen_dash.bench.dashboard import _count, build_database
+    from gangwen_dash.bench.dashboard import ensure_database
     from gangwen_dash.cli import CliError
     from gangwen_dash.pgcluster import PgCluster
 
@@ -174,8 +174,8 @@ def run(args) -> int:
     try:
         for n in sizes:
             path = workdir / f"bench-dashboard-{n}.db"
-            if not (keep and path.exists() and _count(path) == n):
-                print(f"[{n:,}] 建库 {build_database(path, n):.1f} s", file=sys.stderr)
+            if (build_s := ensure_database(path, n, keep is not None)) is not None:
+                print(f"[{n:,}] 建库 {build_s:.1f} s", file=sys.stderr)
             for engine in engines:
                 if engine == "sqlite":
                     result = _spawn(f"sqlite:///{path}", args.runs, args.naive_runs > 0)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from gangwen_dash import domain
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, InspectionGroup, Site, Street
-from gangwen_dash.queries.kpis import _scoped, overdue_condition
-from gangwen_dash.queries.rollup import no_index
+from gangwen_dash.queries.kpis import overdue_condition
+from gangwen_dash.queries.scope import scoped
+from gangwen_dash.queries.sqlfuncs import no_index
 
 BY_CATEGORY_COLUMNS = ["category", "label", "findings", "closed", "overdue"]
 BY_STREET_COLUMNS = ["street_id", "street", "findings", "closed", "overdue"]
@@ -52,7 +53,7 @@ def by_category(session: Session, period: Period, filters: Filters = Filters()) 
     ``closed``: of those, closed by the period's end; ``overdue``: of those, overdue as of the period's end.
     """
     stmt = _in_period(select(Finding.category, *_period_counts(period)), period).group_by(Finding.category)
-    rows = session.execute(_scoped(stmt, Finding, filters)).all()
+    rows = session.execute(scoped(stmt, Finding, filters)).all()
     order = {c: i for i, c in enumerate(domain.FINDING_CATEGORIES)}
     data = [(c, category_label(c), int(n), int(closed), int(overdue))
             for c, n, closed, overdue in sorted(rows, key=lambda r: order.get(r[0], len(order)))]
@@ -95,7 +96,7 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
     disjoint parts — open now (the partial ``ix_findings_open_due_id`` index, in deadline order) and closed
     after ``as_of`` (``ix_findings_closed_at``) — each limited, then merged.
     """
-    from gangwen_dash.queries.rollup import _live
+    from gangwen_dash.queries.scope import findings_off_index
 
     end = datetime.combine(as_of + timedelta(days=1), time.min)
     base = (
@@ -106,7 +107,7 @@ def overdue_list(session: Session, as_of: date, filters: Filters = Filters(),
     )
     rows = []
     for part in (Finding.closed_at.is_(None), Finding.closed_at >= end):
-        stmt = _live(base.where(part), filters)
+        stmt = findings_off_index(base.where(part), filters)
         if limit is not None:
             stmt = stmt.limit(limit)
         rows += session.execute(stmt).all()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gangwen_dash.domain.dates import iso_week_label
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, Inspection, InspectionGroup, inspection_members
-from gangwen_dash.queries.kpis import _scoped
+from gangwen_dash.queries.scope import scoped
 
 WEEKLY_COLUMNS = ["week", "week_start", "inspections", "findings"]
 GROUP_COLUMNS = ["group_id", "group", "inspections", "member_participations", "findings", "closed", "closure_rate"]
@@ -78,7 +78,7 @@ def group_comparison(session: Session, period: Period, street_id: int | None = N
         .where(Finding.found_at >= period.start_dt, Finding.found_at < period.end_dt)
         .group_by(Finding.group_id)
     )
-    finds = {g: (int(n), int(c)) for g, n, c in session.execute(_scoped(find_stmt, Finding, filters))}
+    finds = {g: (int(n), int(c)) for g, n, c in session.execute(scoped(find_stmt, Finding, filters))}
     groups = session.execute(
         select(InspectionGroup.id, InspectionGroup.name).order_by(InspectionGroup.sort_order, InspectionGroup.id)
     ).all()
@@ -94,7 +94,7 @@ def group_comparison(session: Session, period: Period, street_id: int | None = N
 def _group_inspections_live(session: Session, period: Period, filters: Filters) -> tuple[dict, dict]:
     in_period = and_(Inspection.inspected_at >= period.start_dt, Inspection.inspected_at < period.end_dt)
     insp = dict(session.execute(
-        _scoped(select(Inspection.group_id, func.count()).where(in_period).group_by(Inspection.group_id),
+        scoped(select(Inspection.group_id, func.count()).where(in_period).group_by(Inspection.group_id),
                 Inspection, filters)
     ).all())
     part_stmt = (
@@ -104,7 +104,7 @@ def _group_inspections_live(session: Session, period: Period, filters: Filters) 
         .where(in_period)
         .group_by(Inspection.group_id)
     )
-    parts = dict(session.execute(_scoped(part_stmt, Inspection, filters)).all())
+    parts = dict(session.execute(scoped(part_stmt, Inspection, filters)).all())
     return insp, parts
 
 

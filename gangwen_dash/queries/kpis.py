@@ -26,9 +26,9 @@ from gangwen_dash.models import (
     Member,
     OpinionItem,
     Proposal,
-    Site,
     inspection_members,
 )
+from gangwen_dash.queries.scope import ratio, scoped
 from gangwen_dash.queries.sqlfuncs import as_date
 
 
@@ -85,19 +85,6 @@ class Kpis:
         return asdict(self)
 
 
-def _ratio(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den else None
-
-
-def _scoped(stmt, model, filters: Filters):
-    """Apply group/street filters to a statement over Inspection or Finding."""
-    if filters.group_id is not None:
-        stmt = stmt.where(model.group_id == filters.group_id)
-    if filters.street_id is not None:
-        stmt = stmt.where(model.site_id.in_(select(Site.id).where(Site.street_id == filters.street_id)))
-    return stmt
-
-
 def inspection_counts(session: Session, period: Period, filters: Filters = Filters()) -> dict:
     in_period = and_(Inspection.inspected_at >= period.start_dt, Inspection.inspected_at < period.end_dt)
     stmt = select(
@@ -105,11 +92,11 @@ def inspection_counts(session: Session, period: Period, filters: Filters = Filte
         func.coalesce(func.sum(case((Inspection.kind == domain.KIND_SPOT, 1), else_=0)), 0),
         func.count(func.distinct(Inspection.site_id)),
     ).where(in_period)
-    total, spot, sites = session.execute(_scoped(stmt, Inspection, filters)).one()
+    total, spot, sites = session.execute(scoped(stmt, Inspection, filters)).one()
     part = select(func.count()).select_from(inspection_members).join(
         Inspection, Inspection.id == inspection_members.c.inspection_id
     ).where(in_period)
-    participations = session.execute(_scoped(part, Inspection, filters)).scalar_one()
+    participations = session.execute(scoped(part, Inspection, filters)).scalar_one()
     return {
         "inspections": total,
         "spot_checks": spot,
@@ -130,16 +117,16 @@ def finding_counts(session: Session, period: Period, filters: Filters = Filters(
         func.coalesce(func.sum(case((first_due_passed, 1), else_=0)), 0),
         func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
     ).where(Finding.found_at >= period.start_dt, Finding.found_at < end)
-    found, closed, due, closed_on_time = session.execute(_scoped(stmt, Finding, filters)).one()
+    found, closed, due, closed_on_time = session.execute(scoped(stmt, Finding, filters)).one()
     overdue = session.execute(
-        _scoped(select(func.count()).where(overdue_condition(period.end)), Finding, filters)
+        scoped(select(func.count()).where(overdue_condition(period.end)), Finding, filters)
     ).scalar_one()
     return {
         "findings": found,
         "findings_closed": closed,
         "findings_overdue": overdue,
-        "rectification_rate": _ratio(closed, found),
-        "on_time_rate": _ratio(closed_on_time, due),
+        "rectification_rate": ratio(closed, found),
+        "on_time_rate": ratio(closed_on_time, due),
     }
 
 

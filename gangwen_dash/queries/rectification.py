@@ -17,7 +17,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import Finding, FindingEvent, Site, Street
 from gangwen_dash.queries.findings import category_label
-from gangwen_dash.queries.kpis import _scoped, overdue_condition
+from gangwen_dash.queries.kpis import overdue_condition
+from gangwen_dash.queries.scope import scoped
 from gangwen_dash.queries.sqlfuncs import as_date
 
 FUNNEL_STAGES = ("发现问题", "已交办", "已回复", "已销号")
@@ -69,7 +70,7 @@ def funnel(session: Session, period: Period, filters: Filters = Filters()) -> pd
     replied = or_(closed, and_(Finding.replied_at.is_not(None), Finding.replied_at < end))
     handed = or_(replied, and_(Finding.handed_over_at.is_not(None), Finding.handed_over_at < end))
     stmt = select(func.count(), _sum(handed), _sum(replied), _sum(closed)).where(_found_in(period))
-    counts = [int(v) for v in session.execute(_scoped(stmt, Finding, filters)).one()]
+    counts = [int(v) for v in session.execute(scoped(stmt, Finding, filters)).one()]
     return pd.DataFrame([(s, n, _share(n, counts[0])) for s, n in zip(FUNNEL_STAGES, counts, strict=True)],
                         columns=FUNNEL_COLUMNS)
 
@@ -85,7 +86,7 @@ def outcomes(session: Session, period: Period, filters: Filters = Filters()) -> 
     on_time = and_(closed, as_date(Finding.replied_at) <= Finding.first_due_date)
     overdue = overdue_condition(period.end)
     stmt = select(func.count(), _sum(closed), _sum(on_time), _sum(overdue)).where(_found_in(period))
-    total, n_closed, n_on_time, n_overdue = (int(v) for v in session.execute(_scoped(stmt, Finding, filters)).one())
+    total, n_closed, n_on_time, n_overdue = (int(v) for v in session.execute(scoped(stmt, Finding, filters)).one())
     counts = (n_on_time, n_closed - n_on_time, n_overdue, total - n_closed - n_overdue)
     return pd.DataFrame([(o, n, _share(n, total)) for o, n in zip(OUTCOMES, counts, strict=True)],
                         columns=OUTCOME_COLUMNS)
@@ -105,7 +106,7 @@ def recheck_failures(session: Session, period: Period, filters: Filters = Filter
         .where(_found_in(period), FindingEvent.action.in_(("复查通过", "复查未通过")),
                FindingEvent.at < period.end_dt)
     )
-    total, n_failed, findings_failed = (int(v or 0) for v in session.execute(_scoped(stmt, Finding, filters)).one())
+    total, n_failed, findings_failed = (int(v or 0) for v in session.execute(scoped(stmt, Finding, filters)).one())
     return {"rechecks": total, "failed": n_failed, "findings_failed": findings_failed,
             "rate": round(n_failed / total, 4) if total else None}
 
@@ -141,7 +142,7 @@ def repeat_sites(session: Session, period: Period, filters: Filters = Filters(),
         .where(_found_in(period), prior)
         .group_by(Finding.site_id, Site.name, Street.name, Finding.category)
     )
-    rows = session.execute(_scoped(stmt, Finding, filters)).all()
+    rows = session.execute(scoped(stmt, Finding, filters)).all()
     data = [(int(sid), site, street, cat, category_label(cat), int(n), _dt(last))
             for sid, site, street, cat, n, last in rows]
     df = pd.DataFrame(data, columns=REPEAT_COLUMNS)
@@ -164,7 +165,7 @@ def by_unit(session: Session, period: Period, filters: Filters = Filters()) -> p
         .where(_found_in(period))
         .group_by(Finding.responsible_unit)
     )
-    rows = session.execute(_scoped(stmt, Finding, filters)).all()
+    rows = session.execute(scoped(stmt, Finding, filters)).all()
     data = [(unit, int(n), int(c), round(float(avg), 1) if avg is not None else float("nan"), int(o))
             for unit, n, c, avg, o in rows]
     df = pd.DataFrame(data, columns=UNIT_COLUMNS)

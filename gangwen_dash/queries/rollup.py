@@ -24,9 +24,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, text
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from gangwen_dash import domain, models
 from gangwen_dash.domain.periods import Filters, Period
@@ -41,34 +39,8 @@ from gangwen_dash.models import (
     Site,
     Street,
 )
-from gangwen_dash.queries.kpis import _ratio
-from gangwen_dash.queries.sqlfuncs import as_date
-
-
-class no_index(FunctionElement):
-    """The column unchanged, but SQLite will not use an index on it for this term (unary ``+``).
-
-    SQLite's planner sometimes prefers a wide ``found_at`` range over a narrow index; this steers it.
-    PostgreSQL plans from statistics and gets the bare column.
-    """
-
-    inherit_cache = True
-    name = "no_index"
-
-    @property
-    def type(self):
-        return self.clauses.clauses[0].type
-
-
-@compiles(no_index)
-def _no_index_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(no_index, "sqlite")
-def _no_index_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
-
+from gangwen_dash.queries.scope import findings_off_index, ratio
+from gangwen_dash.queries.sqlfuncs import as_date, no_index
 
 CARD_KEYS = ("inspections", "spot_checks", "routine_inspections", "member_participations", "findings",
              "findings_closed", "findings_overdue", "rectification_rate", "on_time_rate")
@@ -92,16 +64,6 @@ def _cells(stmt, model, filters: Filters):
         stmt = stmt.where(model.group_id == filters.group_id)
     if filters.street_id is not None:
         stmt = stmt.where(model.street_id == filters.street_id)
-    return stmt
-
-
-def _live(stmt, filters: Filters):
-    """Group / street filters on a statement over findings (the site's street looked up by key), kept
-    off the group and site indexes: the statements here read a found_at range or the unsettled index."""
-    if filters.group_id is not None:
-        stmt = stmt.where(no_index(Finding.group_id) == filters.group_id)
-    if filters.street_id is not None:
-        stmt = stmt.where(no_index(Finding.site_id).in_(select(Site.id).where(Site.street_id == filters.street_id)))
     return stmt
 
 
@@ -149,12 +111,12 @@ def _now_columns():
 
 def _live_tally(session: Session, columns, where, filters: Filters, keyed: bool) -> list:
     if not keyed:
-        return [((), *session.execute(_live(select(*columns).select_from(Finding).where(*where), filters)).one())]
+        return [((), *session.execute(findings_off_index(select(*columns).select_from(Finding).where(*where), filters)).one())]
     street = select(Site.street_id).where(Site.id == Finding.site_id).scalar_subquery()
     group = no_index(Finding.group_id)  # grouping, not ix_findings_group_found's order, for SQLite
     stmt = (select(group, street, Finding.category, *columns).select_from(Finding).where(*where)
             .group_by(group, street, Finding.category))
-    return [((g, st, c), *values) for g, st, c, *values in session.execute(_live(stmt, filters)).all()]
+    return [((g, st, c), *values) for g, st, c, *values in session.execute(findings_off_index(stmt, filters)).all()]
 
 
 def _month_span(start: date, end: date) -> tuple[date, date] | None:
@@ -236,7 +198,7 @@ def overdue_count(session: Session, as_of: date, filters: Filters = Filters()) -
 
     def count(*where) -> int:
         stmt = select(func.count()).select_from(Finding).where(*where)
-        return int(session.execute(_live(stmt, filters)).scalar_one())
+        return int(session.execute(findings_off_index(stmt, filters)).scalar_one())
 
     closed_at, due_date = no_index(Finding.closed_at), no_index(Finding.due_date)
     # Found after as_of yet due before it: a deadline before the day found (unsettled).
@@ -278,8 +240,8 @@ def finding_summary(session: Session, period: Period, filters: Filters = Filters
     (``findings_overdue`` left out when ``with_overdue`` is false). ``tally``: ``tallies()`` of the same
     period and filters, when the caller has it already."""
     t = _total(tallies(session, period, filters, keyed=False) if tally is None else tally)
-    out = {"findings": t[FOUND], "findings_closed": t[CLOSED], "rectification_rate": _ratio(t[CLOSED], t[FOUND]),
-           "on_time_rate": _ratio(t[ON_TIME], t[DUE])}
+    out = {"findings": t[FOUND], "findings_closed": t[CLOSED], "rectification_rate": ratio(t[CLOSED], t[FOUND]),
+           "on_time_rate": ratio(t[ON_TIME], t[DUE])}
     if with_overdue:
         out["findings_overdue"] = overdue_count(session, period.end, filters)
     return out

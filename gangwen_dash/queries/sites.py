@@ -25,7 +25,7 @@ from gangwen_dash import domain
 from gangwen_dash.domain.periods import Filters, Period
 from gangwen_dash.models import ConsultationRoom, Finding, Inspection, LivelihoodProject, Site, Street
 from gangwen_dash.queries.reference import streets as street_frame
-from gangwen_dash.queries.rollup import no_index
+from gangwen_dash.queries.sqlfuncs import no_index
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
 CARDS = (RED, YELLOW, GREEN)

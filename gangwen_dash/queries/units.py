@@ -31,8 +31,8 @@ from gangwen_dash.models import (
 )
 from gangwen_dash.queries import open_findings, timeline
 from gangwen_dash.queries.findings import category_label
-from gangwen_dash.queries.kpis import _scoped
 from gangwen_dash.queries.rectification import days_between
+from gangwen_dash.queries.scope import scoped
 from gangwen_dash.queries.sqlfuncs import as_date
 
 INBOX_COLUMNS = ["finding_id", "site", "street", "label", "severity", "status", "found_at", "due_date",
@@ -202,7 +202,7 @@ def unit_stats(session: Session, period: Period, filters: Filters = Filters()) -
         FindingEvent.at < end).scalar_subquery()
     n_ext = select(func.count()).where(ExtensionRequest.finding_id == Finding.id,
                                        ExtensionRequest.requested_at < end).scalar_subquery()
-    base = _scoped(select(Finding.responsible_unit.label("unit"), replied_at.label("first_reply"),
+    base = scoped(select(Finding.responsible_unit.label("unit"), replied_at.label("first_reply"),
                           Finding.handed_over_at.label("handed"), Finding.first_due_date.label("first_due"),
                           Finding.due_date.label("due"), Finding.closed_at.label("closed"), n_ext.label("n_ext"))
                    .where(handed), Finding, filters).subquery()

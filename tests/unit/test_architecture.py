@@ -1,5 +1,5 @@
 """Services are the only write door: inspections, problems and their lifecycle events are built only in
-``services/`` (and the demo data); no module reaches for another module's private name."""
+``services/`` (and the demo data); no module of the app (core, pages, app.py) reaches for another module's private name."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ def _private_uses(path: Path) -> list[str]:
     return found
 
 
-def test_the_write_side_uses_no_private_name_of_another_module():
-    write_side = [p for p in _sources() if p.parts[-2] in ("services", "exchange")]
-    assert len(write_side) > 10
-    found = {str(p.relative_to(ROOT)): uses for p in write_side if (uses := _private_uses(p))}
+def test_no_module_uses_a_private_name_of_another_module():
+    sources = _sources()
+    assert len(sources) > 100
+    found = {str(p.relative_to(ROOT)): uses for p in sources if (uses := _private_uses(p))}
     assert found == {}
 
 
@@ -51,3 +51,30 @@ def test_the_scan_sees_a_private_name(tmp_path):
     sample.write_text("from gangwen_dash.services import records\nfrom gangwen_dash.x import _y\n"
                       "records._in_district(1, 2)\n", encoding="utf-8")
     assert _private_uses(sample) == ["from gangwen_dash.x import _y", "records._in_district"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_ui_pages_and_the_app_know_streamlit():
+    core = [p for p in ROOT.glob("gangwen_dash/**/*.py") if "ui" not in p.relative_to(ROOT).parts]
+    assert len(core) > 80
+    found = {str(p.relative_to(ROOT)) for p in core
+             if any(m == "streamlit" or m.startswith(("streamlit.", "streamlit_")) for m in _imports(p))}
+    assert found == set()
+
+
+def test_pages_hold_no_sql_and_no_models():
+    pages = sorted(ROOT.glob("pages/*.py"))
+    assert len(pages) > 10
+    found = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if m.startswith(
+        ("sqlalchemy", "gangwen_dash.models", "gangwen_dash.db"))) for p in pages}
+    assert {k: v for k, v in found.items() if v} == {}
