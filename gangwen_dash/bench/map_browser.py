@@ -3,7 +3,9 @@
 Each run is a new browser session (Playwright driving Debian's Chromium, ``/usr/bin/chromium``): sign in
 (not timed), then
 
-- ``map_ms``: from the click on 督查地图 in the sidebar until the Leaflet markers are drawn in the map's frame;
+- ``map_ms``: from the click on 督查地图 in the sidebar until the Leaflet markers are drawn in the map's frame
+  (a click that lands while the cockpit is still redrawing is lost, as the tap-time test knows: the bench
+  then clicks once more, times from that click and says so);
 - ``timeline_ms``: from a click on a site marker until the page shows that site's 时间线 and has finished
   its rerun.
 
@@ -18,8 +20,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 GOALS = {"map_ms": 1500, "timeline_ms": 1000}
 MAP_FRAME = "iframe[title*='st_folium']"
@@ -35,25 +39,40 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="输出 JSON")
 
 
+class RunFailed(RuntimeError):
+    """A run did not reach its next step; the message names the step and a screenshot of the page."""
+
+
 def one_run(browser, url: str, args, viewport: dict) -> dict:
+    """One new session: sign in, open the map (timed), click a site marker (timed)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from gangwen_dash.bench.browser import sidebar_link, sign_in, wait_idle
 
-    """One new session: sign in, open the map (timed), click a site marker (timed)."""
     context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    step = "登录"
     try:
-        page = context.new_page()
         sign_in(page, url, args.user, args.password)
         page.get_by_text("退出登录").first.wait_for(timeout=60_000)
         wait_idle(page, 60_000)
-        link = sidebar_link(page, "督查地图")
+        step = "打开督查地图（等待工地标记）"
         t0 = time.perf_counter()
-        link.click()
+        sidebar_link(page, "督查地图").click()
+        lost = 0
+        try:
+            page.wait_for_url(lambda u: urlparse(u).path.endswith("/map"), timeout=5_000)
+        except PlaywrightTimeout:  # the click landed while the page was redrawn: once more, timed from there
+            lost = 1
+            t0 = time.perf_counter()
+            sidebar_link(page, "督查地图").click()
         frame = page.frame_locator(MAP_FRAME)
         frame.locator(".leaflet-marker-icon").first.wait_for(timeout=60_000)
         map_ms = (time.perf_counter() - t0) * 1000
         wait_idle(page, 60_000)
         frame_bytes = page.locator(MAP_FRAME).first.evaluate(
             "f => new Blob([f.contentDocument.documentElement.outerHTML]).size")
+        step = "点击工地（等待时间线）"
         site = frame.locator(".gw-site").first
         site.wait_for(timeout=30_000)
         t1 = time.perf_counter()
@@ -64,7 +83,11 @@ def one_run(browser, url: str, args, viewport: dict) -> dict:
         wait_idle(page, 60_000)
         timeline_ms = (time.perf_counter() - t1) * 1000
         return {"map_ms": round(map_ms), "timeline_ms": round(timeline_ms), "frame_bytes": frame_bytes,
-                "site": name}
+                "site": name, "lost_clicks": lost}
+    except Exception as exc:  # Playwright's timeouts and errors: say where, keep a picture of the page
+        shot = Path(tempfile.gettempdir()) / f"gangwen-map-bench-{int(time.time())}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise RunFailed(f"{step}未完成（{str(exc).splitlines()[0]}）；页面截图：{shot}") from None
     finally:
         context.close()
 
@@ -96,7 +119,12 @@ def run(args) -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
-                runs = [one_run(browser, url, args, {"width": width, "height": height}) for _ in range(args.runs)]
+                runs = []
+                for i in range(1, args.runs + 1):
+                    try:
+                        runs.append(one_run(browser, url, args, {"width": width, "height": height}))
+                    except RunFailed as exc:
+                        raise CliError(f"第 {i} 次运行：{exc}") from None
             finally:
                 browser.close()
     finally:
@@ -113,7 +141,8 @@ def run(args) -> int:
           f"机器负载 {load:.1f}，{os.cpu_count()} 核")
     print(f"{'run':>4} {'map_ms':>8} {'timeline_ms':>12} {'frame_bytes':>12}  site")
     for i, r in enumerate(runs, 1):
-        print(f"{i:>4} {r['map_ms']:>8} {r['timeline_ms']:>12} {r['frame_bytes']:>12,}  {r['site']}")
+        again = "（首次点击落在重绘中，已重点）" if r["lost_clicks"] else ""
+        print(f"{i:>4} {r['map_ms']:>8} {r['timeline_ms']:>12} {r['frame_bytes']:>12,}  {r['site']}{again}")
     for key, goal in GOALS.items():
         s = summary[key]
         verdict = "达标" if s["warm"] <= goal and s["cold"] <= goal else "未达标"
