@@ -31,7 +31,6 @@ from pathlib import Path
 
 ENGINES = ("sqlite", "postgresql")
 VIEWS = ("week", "month", "year", "90d", "rectification", "map")
-FILTERS = ("none", "group", "street", "group+street")
 BUDGET_MS = 300
 # Copied in this order (foreign keys); the columns are those of the SQLite database.
 COPY_TABLES = ("streets", "inspection_groups", "members", "sites", "inspections", "inspection_members", "findings")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from gangwen_dash import domain
-from gangwen_dash.exchange.schema import SHEET_BY_NAME, Column, Sheet
+from gangwen_dash.exchange.schema import SHEET_BY_NAME, Column
 from gangwen_dash.models import ImportMapping
 
 IGNORE = ""  # a file column that is not imported
@@ -170,9 +170,6 @@ class Mapping:
     fixed: dict[str, str] = field(default_factory=dict)
     year: int | None = None
 
-    def header_for(self, key: str) -> str | None:
-        return next((h for h, k in self.columns.items() if k == key), None)
-
     def problems(self) -> list[str]:
         """Chinese sentences for what keeps this mapping from being imported (empty: fine)."""
         out = []
@@ -199,10 +196,6 @@ def initial(session: Session, headers: list[str], target: str | None = None) -> 
         cols = {h: row.mapping.get(h, IGNORE) for h in headers}
         return Mapping(target, cols, dict(row.fixed)), True
     return Mapping(target, suggest(headers, target)), False
-
-
-def target_sheet(target: str) -> Sheet:
-    return SHEET_BY_NAME[target]
 
 
 def our_key(target: str, name: str) -> str | None:
