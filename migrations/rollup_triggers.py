@@ -15,6 +15,8 @@ affects, and a site moved to another street carries its counts along (trigger on
 writers remembering to refresh them. ``rebuild()`` recomputes everything from the base tables (after a
 bulk load with the triggers dropped, or to repair). The query layer (``gangwen_dash.queries.rollup``)
 combines these "now" figures with small live corrections to answer "as of a period's end" exactly.
+
+Length: the trigger SQL for two engines, written out so it can be read against the queries that trust it.
 """
 
 from __future__ import annotations

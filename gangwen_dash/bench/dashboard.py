@@ -17,6 +17,9 @@ transaction, generated in chunks. Then, each variant in a fresh process (so its 
 
 Medians of ``--runs`` runs (the first, cold run of a process is not counted for query/page).
 The period is what the page opens on: the ISO week of the latest inspection, no filters.
+
+Length: the synthetic data generator and the timed variants belong together (the variants time exactly what
+the generator built); the matrix mode lives in ``bench/matrix.py``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ them on fixtures and the demo, on both engines.
 
 Writers need do nothing: the triggers keep the rollups in step with every insert, update and delete.
 ``refresh(session)`` rebuilds them from the base tables (after a bulk load with triggers dropped).
+
+Length: one algorithm (rollup sums corrected by the live, unsettled findings) whose parts only make sense
+together; splitting it would spread the "as of the period's end" reasoning over modules.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """initial schema: the whole data model, plus triggers that make audit_log append-only
 
+Length: a migration is a frozen record of the schema as first released; it is never split or edited.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 05:09:59.547267
