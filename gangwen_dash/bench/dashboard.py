@@ -198,6 +198,27 @@ def build_database(path: Path, n: int, seed: int = 7) -> float:
     return time.perf_counter() - t0
 
 
+def parse_sizes(text) -> list[int]:
+    """``--inspections 10000,100000`` as sizes; a ``CliError`` in Chinese for anything else."""
+    from gangwen_dash.cli import CliError
+
+    try:
+        sizes = [int(s.replace("_", "")) for s in str(text).split(",") if s.strip()]
+    except ValueError:
+        raise CliError(f"--inspections 应为逗号分隔的整数，例如 10000,100000：{text}") from None
+    if not sizes or min(sizes) < 100:
+        raise CliError("--inspections 每个规模至少 100")
+    return sizes
+
+
+def work_dir(db_dir) -> tuple[Path | None, Path]:
+    """(the kept directory or None, the directory the databases go in: ``--db-dir`` or a temporary one)."""
+    keep = Path(db_dir) if db_dir else None
+    workdir = keep or Path(tempfile.mkdtemp(prefix="gangwen-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    return keep, workdir
+
+
 def ensure_database(path: Path, n: int, keep: bool) -> float | None:
     """The n-inspection bench database at ``path``: reused when kept from an earlier run with n inspections,
     else built. Returns the build time in seconds (None when reused)."""
@@ -384,18 +405,11 @@ def run(args) -> int:
 
         return matrix.run(args)
 
-    try:
-        sizes = [int(s.replace("_", "")) for s in str(args.inspections).split(",") if s.strip()]
-    except ValueError:
-        raise CliError(f"--inspections 应为逗号分隔的整数，例如 10000,100000：{args.inspections}") from None
-    if not sizes or min(sizes) < 100:
-        raise CliError("--inspections 每个规模至少 100")
+    sizes = parse_sizes(args.inspections)
     variants = tuple(v.strip() for v in str(args.variants).split(",") if v.strip())
     if not variants or set(variants) - set(VARIANTS):
         raise CliError(f"--variants 只能取 {','.join(VARIANTS)} 中的若干个：{args.variants}")
-    keep = Path(args.db_dir) if args.db_dir else None
-    workdir = keep or Path(tempfile.mkdtemp(prefix="gangwen-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    keep, workdir = work_dir(args.db_dir)
     results = []
     try:
         for n in sizes:

@@ -24,7 +24,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -155,20 +154,15 @@ def load_postgresql(sqlite_path: Path, url: str) -> float:
 
 
 def run(args) -> int:
-    from gangwen_dash.bench.dashboard import ensure_database
+    from gangwen_dash.bench.dashboard import ensure_database, parse_sizes, work_dir
     from gangwen_dash.cli import CliError
     from gangwen_dash.pgcluster import PgCluster
 
-    try:
-        sizes = [int(s.replace("_", "")) for s in str(args.inspections).split(",") if s.strip()]
-    except ValueError:
-        raise CliError(f"--inspections 应为逗号分隔的整数，例如 10000,100000：{args.inspections}") from None
+    sizes = parse_sizes(args.inspections)
     engines = [e.strip() for e in str(args.engine).split(",") if e.strip()]
-    if not engines or set(engines) - set(ENGINES) or not sizes or min(sizes) < 100:
-        raise CliError(f"--engine 只能取 {','.join(ENGINES)}；--inspections 每个规模至少 100")
-    keep = Path(args.db_dir) if args.db_dir else None
-    workdir = keep or Path(tempfile.mkdtemp(prefix="gangwen-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    if not engines or set(engines) - set(ENGINES):
+        raise CliError(f"--engine 只能取 {','.join(ENGINES)}")
+    keep, workdir = work_dir(args.db_dir)
     rows = []
     try:
         for n in sizes:
