@@ -648,65 +648,56 @@ class OutboxMessage(Base):
 # application code. Read by gangwen_dash.queries.rollup.
 
 
-class InspectionDay(Base):
+class _DayGroupStreet:
+    """The key every rollup shares: a day (or a month's first day), an inspection group and the site's street."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    # sort_order: the key columns first and in this order, as the migrations create them (the primary key's order)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-3)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-2)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class InspectionDay(_DayGroupStreet, Base):
     """Per inspection day, group and street of the site: inspections, 抽查暗访, member participations."""
 
     __tablename__ = "inspection_days"
-    __table_args__ = {"sqlite_with_rowid": False}
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspections: Mapped[int] = mapped_column(Integer, server_default="0")
     spot_checks: Mapped[int] = mapped_column(Integer, server_default="0")
     participations: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class FindingDay(Base):
+class _FindingCounts(_DayGroupStreet):
+    """Findings per key and category, of which closed now, of which closed on time now."""
+
+    category: Mapped[str] = mapped_column(String(10), primary_key=True)
+    findings: Mapped[int] = mapped_column(Integer, server_default="0")
+    closed: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class FindingDay(_FindingCounts, Base):
     """Per day found, group, street of the site and category: findings, of which closed now, of which
     closed on time now."""
 
     __tablename__ = "finding_days"
-    __table_args__ = {"sqlite_with_rowid": False}
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category: Mapped[str] = mapped_column(String(10), primary_key=True)
-    findings: Mapped[int] = mapped_column(Integer, server_default="0")
-    closed: Mapped[int] = mapped_column(Integer, server_default="0")
-    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class FindingMonth(Base):
+class FindingMonth(_FindingCounts, Base):
     """``FindingDay`` per month (``day``: the month's first day), for long periods."""
 
     __tablename__ = "finding_months"
-    __table_args__ = {"sqlite_with_rowid": False}
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category: Mapped[str] = mapped_column(String(10), primary_key=True)
-    findings: Mapped[int] = mapped_column(Integer, server_default="0")
-    closed: Mapped[int] = mapped_column(Integer, server_default="0")
-    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class FindingDayTotal(Base):
+class FindingDayTotal(_DayGroupStreet, Base):
     """``FindingDay`` without the category (the weekly trend sums a year of days from it)."""
 
     __tablename__ = "finding_day_totals"
-    __table_args__ = {"sqlite_with_rowid": False}
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     findings: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class OpenDueDay(Base):
+class OpenDueDay(_DayGroupStreet, Base):
     """Per deadline (due_date), group and street of the site: findings open now."""
 
     __tablename__ = "open_due_days"
-    __table_args__ = {"sqlite_with_rowid": False}
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     n_open: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -23,10 +23,10 @@ def upload_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:24]
 
 
-def stage(username: str, data: bytes, name: str) -> dict:
-    """Validate (``PhotoRejected`` with a Chinese message) and keep one upload; returns its staged item."""
+def stage(username: str, data: bytes, name: str, digest: str) -> dict:
+    """Validate (``PhotoRejected`` with a Chinese message) and keep one upload under its ``upload_digest``;
+    returns its staged item."""
     processed = process(data, name)
-    digest = upload_digest(data)
     folder = _folder(username)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{digest}.raw").write_bytes(data)

@@ -76,7 +76,7 @@ TOUCH_CSS = """
 """.replace("__PX__", str(TOUCH_PX))
 
 
-# Streamlit stacks columns one under another below 640 px: eight KPI cards become eight screens of scrolling
+# Streamlit stacks columns one under another below 640 px: seven KPI cards become seven screens of scrolling
 # on a phone. Inside a container keyed ``two-up-…`` they wrap two to a row instead.
 TWO_UP_CSS = """
 @media (max-width: 640px) {
@@ -90,14 +90,14 @@ TWO_UP_CSS = """
 
 
 def two_up(name: str):
-    """A container whose columns wrap two to a row on a phone (KPI cards) instead of one under another."""
-    st.html(f"<style>{TWO_UP_CSS}</style>")
+    """A container whose columns wrap two to a row on a phone (KPI cards) instead of one under another
+    (the CSS comes once per run with ``localize``)."""
     return st.container(key=f"two-up-{name}")
 
 
 def localize() -> None:
     """Once per run in app.py: Chinese for Streamlit's own strings and the narrow-screen sidebar fold."""
-    st.html(f"<style>{LOCALIZE_CSS}</style>")
+    st.html(f"<style>{LOCALIZE_CSS}{TWO_UP_CSS}</style>")
     with st.sidebar:
         st.html(COLLAPSE_JS, unsafe_allow_javascript=True)
 

@@ -239,10 +239,11 @@ def stage_photos(actor: Actor, slot: str) -> None:
     problems = []
     for f in files:
         data = f.getvalue()
-        if any(item["sha"] == staging.upload_digest(data) for item in staged):
+        digest = staging.upload_digest(data)
+        if any(item["sha"] == digest for item in staged):
             continue
         try:
-            staged.append(staging.stage(actor.username, data, f.name or "照片.jpg"))
+            staged.append(staging.stage(actor.username, data, f.name or "照片.jpg", digest))
         except photos.PhotoRejected as exc:
             problems.append(str(exc))
     ss[f"entry.f.{slot}.staged"] = staged

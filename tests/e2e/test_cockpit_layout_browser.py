@@ -82,6 +82,12 @@ def test_cockpit_charts_are_readable_on_every_screen(app_server, browser):
             assert thickness >= 12, (width, bars[:3])
             assert min(gaps) >= max(r["b"] - r["t"] for r in rows) + thickness, (width, gaps)
             assert not any(_overlap(r, b) for r in rows for b in bars), width
+        # The KPI cards, in rows: two a row on the phone (not a screen per card), four elsewhere.
+        tops = page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-two-up-kpi-cards"] [data-testid=stMetric]')]
+                                 .map(m => Math.round(m.getBoundingClientRect().top))""")
+        assert len(tops) >= 6, tops
+        per_row = max(tops.count(t) for t in set(tops))
+        assert per_row == (2 if width < 640 else 4), (width, tops)
         if width < 640:
             # The grid renders only the columns in view into its accessible table: on the phone those
             # start with the overdue days and the problem, not site / street / group.
